@@ -1,0 +1,314 @@
+package dev.reservoir.redis;
+
+import static dev.reservoir.redis.Replies.b;
+
+import dev.reservoir.protocol.Heartbeat;
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.StatsFields;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.protocol.TaskStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * The queue operations of one pool, over plain Redis commands and the scripts beside this class.
+ * Worker, client, local supervisor and operator all go through here, so the protocol in
+ * docs/protocol.md has one implementation. Stateless and thread-safe; each call takes the
+ * connection to use (the caller decides on pooling and blocking).
+ */
+public final class PoolQueue {
+    private static final Script COMPLETE = Script.load("complete");
+    private static final Script REQUEUE = Script.load("requeue");
+    private static final Script RECLAIM = Script.load("reclaim");
+    private static final Script RENEW = Script.load("renew");
+    private static final Script DELETE_CONSUMER = Script.load("delete-consumer");
+
+    private final PoolKeys keys;
+    private final byte[] tasksKey;
+    private final byte[] group = b(PoolKeys.GROUP);
+
+    public PoolQueue(PoolKeys keys) {
+        this.keys = keys;
+        this.tasksKey = b(keys.tasks());
+    }
+
+    public PoolQueue(String pool) {
+        this(new PoolKeys(pool));
+    }
+
+    public PoolKeys keys() {
+        return keys;
+    }
+
+    /**
+     * Creates the stream and its consumer group if missing. The group starts at id 0, so tasks
+     * submitted before the first worker started are not skipped.
+     */
+    public void ensureGroup(Jedis jedis) {
+        try {
+            jedis.sendCommand(Protocol.Command.XGROUP, b("CREATE"), tasksKey, group, b("0"), b("MKSTREAM"));
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    /** Adds a task to the shared stream; returns the stream id. */
+    public String submit(Jedis jedis, Task task) {
+        return Replies.text(jedis.sendCommand(Protocol.Command.XADD, xaddArgs(task)));
+    }
+
+    /** The XADD arguments of a task, for callers that pipeline many submissions. */
+    public byte[][] xaddArgs(Task task) {
+        Map<String, byte[]> fields = task.toFields();
+        byte[][] args = new byte[2 + fields.size() * 2][];
+        args[0] = tasksKey;
+        args[1] = b("*");
+        int i = 2;
+        for (Map.Entry<String, byte[]> f : fields.entrySet()) {
+            args[i++] = b(f.getKey());
+            args[i++] = f.getValue();
+        }
+        return args;
+    }
+
+    /** XREADGROUP ... BLOCK: new tasks for {@code consumer}, empty after {@code block} with none. */
+    public List<StreamEntry> read(Jedis jedis, String consumer, int count, Duration block) {
+        Object reply = jedis.sendBlockingCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
+                b(Integer.toString(count)), b("BLOCK"), b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">"));
+        return StreamEntry.parseRead(reply);
+    }
+
+    /** Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing). */
+    @SuppressWarnings("unchecked")
+    public List<StreamEntry> reclaim(Jedis jedis, String consumer, Duration minIdle, int count) {
+        Object reply = RECLAIM.run(jedis, List.of(tasksKey, b(keys.stats())),
+                List.of(group, b(consumer), b(Long.toString(minIdle.toMillis())), b(Integer.toString(count))));
+        List<StreamEntry> out = new ArrayList<>();
+        for (Object o : (List<Object>) reply) {
+            List<Object> triple = (List<Object>) o;
+            out.add(StreamEntry.parse(List.of(triple.get(0), triple.get(1)), Replies.number(triple.get(2))));
+        }
+        return out;
+    }
+
+    /** Renews claims of running tasks; returns the stream ids this consumer no longer owns. */
+    @SuppressWarnings("unchecked")
+    public List<String> renew(Jedis jedis, String consumer, List<String> streamIds) {
+        if (streamIds.isEmpty()) {
+            return List.of();
+        }
+        List<byte[]> args = new ArrayList<>(streamIds.size() + 2);
+        args.add(group);
+        args.add(b(consumer));
+        streamIds.forEach(id -> args.add(b(id)));
+        List<Object> lost = (List<Object>) RENEW.run(jedis, List.of(tasksKey), args);
+        return lost.stream().map(Replies::text).toList();
+    }
+
+    /**
+     * Moves tasks owned by {@code owner} back to the shared stream as new entries.
+     *
+     * @param extraAttempts 0 for tasks that never started, 1 for tasks that ran or may have run
+     * @param lastError     error to carry along, or null to keep the previous one
+     * @param counter       stats field to count the move under ({@link StatsFields})
+     */
+    public int requeue(Jedis jedis, String owner, int extraAttempts, String lastError, String counter, List<String> streamIds) {
+        if (streamIds.isEmpty()) {
+            return 0;
+        }
+        List<byte[]> args = new ArrayList<>();
+        args.add(group);
+        args.add(b(owner));
+        args.add(b(Integer.toString(extraAttempts)));
+        args.add(b(lastError == null ? "" : lastError));
+        args.add(b(counter));
+        streamIds.forEach(id -> args.add(b(id)));
+        return (int) Replies.number(REQUEUE.run(jedis, List.of(tasksKey, tasksKey, b(keys.stats())), args));
+    }
+
+    /**
+     * Hands back at once everything a dead worker had claimed (instead of waiting for the
+     * visibility timeout) and deletes its consumer. Used by the operator and the local supervisor.
+     */
+    @SuppressWarnings("unchecked")
+    public int handBackAll(Jedis jedis, String deadConsumer, String reason) {
+        int moved = 0;
+        while (true) {
+            List<Object> pending;
+            try {
+                pending = (List<Object>) jedis.sendCommand(Protocol.Command.XPENDING, tasksKey, group, b("-"), b("+"), b("500"),
+                        b(deadConsumer));
+            } catch (JedisDataException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                    return moved;
+                }
+                throw e;
+            }
+            if (pending.isEmpty()) {
+                break;
+            }
+            List<String> ids = pending.stream().map(p -> Replies.text(((List<Object>) p).get(0))).toList();
+            moved += requeue(jedis, deadConsumer, 1, reason, StatsFields.RECLAIMED, ids);
+        }
+        deleteConsumerIfIdle(jedis, deadConsumer);
+        return moved;
+    }
+
+    /** Removes a consumer from the group, but only when it owns nothing. */
+    public boolean deleteConsumerIfIdle(Jedis jedis, String consumer) {
+        return Replies.number(DELETE_CONSUMER.run(jedis, List.of(tasksKey), List.of(group, b(consumer)))) == 1;
+    }
+
+    /** Writes outcomes and acknowledges their tasks atomically; element i is false when task i was no longer ours. */
+    @SuppressWarnings("unchecked")
+    public boolean[] complete(Jedis jedis, String consumer, List<Outcome> outcomes, Duration resultTtl, Duration replyTtl,
+                              long deadLetterMaxLen) {
+        List<byte[]> keyList = new ArrayList<>(3 + outcomes.size() * 2);
+        keyList.add(tasksKey);
+        keyList.add(b(keys.dead()));
+        keyList.add(b(keys.stats()));
+        List<byte[]> args = new ArrayList<>(6 + outcomes.size() * 24);
+        args.add(group);
+        args.add(b(consumer));
+        args.add(b(Long.toString(Math.max(1, resultTtl.toSeconds()))));
+        args.add(b(Long.toString(Math.max(1, replyTtl.toSeconds()))));
+        args.add(b(Long.toString(deadLetterMaxLen)));
+        args.add(b(Integer.toString(outcomes.size())));
+        for (Outcome o : outcomes) {
+            byte[] resultKey = b(keys.result(o.result().taskId()));
+            boolean hasReply = o.replyKey() != null && keys.isReplyKey(o.replyKey());
+            keyList.add(resultKey);
+            keyList.add(hasReply ? b(o.replyKey()) : resultKey);
+            Map<String, byte[]> fields = o.result().toFields();
+            args.add(b(o.streamId()));
+            args.add(b(o.result().status().wire()));
+            args.add(b(hasReply ? "1" : "0"));
+            args.add(b(Integer.toString(fields.size())));
+            fields.forEach((k, v) -> {
+                args.add(b(k));
+                args.add(v);
+            });
+            if (o.result().status() == TaskStatus.FAILED) {
+                args.add(b(o.handler() == null ? "" : o.handler()));
+                args.add(o.payload() == null ? new byte[0] : o.payload());
+            }
+        }
+        List<Object> reply = (List<Object>) COMPLETE.run(jedis, keyList, args);
+        boolean[] written = new boolean[reply.size()];
+        for (int i = 0; i < written.length; i++) {
+            written[i] = Replies.number(reply.get(i)) == 1;
+        }
+        return written;
+    }
+
+    /** Entries not yet delivered to any worker (stream length minus claimed). */
+    public long backlog(Jedis jedis) {
+        long length = Replies.number(jedis.sendCommand(Protocol.Command.XLEN, tasksKey));
+        return Math.max(0, length - inFlight(jedis));
+    }
+
+    /** Entries claimed by workers and not yet acknowledged. */
+    @SuppressWarnings("unchecked")
+    public long inFlight(Jedis jedis) {
+        try {
+            List<Object> summary = (List<Object>) jedis.sendCommand(Protocol.Command.XPENDING, tasksKey, group);
+            return Replies.number(summary.get(0));
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    /** Pending entries per consumer (XPENDING summary). */
+    @SuppressWarnings("unchecked")
+    public Map<String, Long> inFlightByConsumer(Jedis jedis) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try {
+            List<Object> summary = (List<Object>) jedis.sendCommand(Protocol.Command.XPENDING, tasksKey, group);
+            if (summary.size() > 3 && summary.get(3) != null) {
+                for (Object o : (List<Object>) summary.get(3)) {
+                    List<Object> pair = (List<Object>) o;
+                    out.put(Replies.text(pair.get(0)), Replies.number(pair.get(1)));
+                }
+            }
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("NOGROUP")) {
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    public long deadLetters(Jedis jedis) {
+        return Replies.number(jedis.sendCommand(Protocol.Command.XLEN, b(keys.dead())));
+    }
+
+    /** Pool-wide counters ({@link StatsFields}); missing counters read as 0. */
+    public Map<String, Long> stats(Jedis jedis) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String f : List.of(StatsFields.COMPLETED, StatsFields.FAILED, StatsFields.RETRIED, StatsFields.RECLAIMED,
+                StatsFields.DEAD_LETTERED, StatsFields.HANDED_BACK)) {
+            out.put(f, 0L);
+        }
+        jedis.hgetAll(keys.stats()).forEach((k, v) -> out.put(k, Long.parseLong(v)));
+        return out;
+    }
+
+    /** The stored outcome of a task, or null when unknown or expired. */
+    public TaskResult result(Jedis jedis, String taskId) {
+        Map<byte[], byte[]> raw = jedis.hgetAll(b(keys.result(taskId)));
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        raw.forEach((k, v) -> fields.put(Replies.text(k), v));
+        return TaskResult.fromFields(fields);
+    }
+
+    /** Live workers' heartbeats; records of workers that stopped renewing are pruned from the index. */
+    public List<Heartbeat> heartbeats(Jedis jedis) {
+        List<Heartbeat> out = new ArrayList<>();
+        for (String id : jedis.zrange(keys.workers(), 0, -1)) {
+            Map<String, String> fields = jedis.hgetAll(keys.worker(id));
+            if (fields.isEmpty()) {
+                jedis.zrem(keys.workers(), id);
+            } else {
+                out.add(Heartbeat.fromFields(fields));
+            }
+        }
+        return out;
+    }
+
+    /** Publishes a heartbeat that expires after {@code ttl} unless renewed. */
+    public void heartbeat(Jedis jedis, Heartbeat heartbeat, Duration ttl) {
+        String key = keys.worker(heartbeat.workerId());
+        var tx = jedis.multi();
+        tx.hset(key, heartbeat.toFields());
+        tx.pexpire(key, ttl.toMillis());
+        tx.zadd(keys.workers(), heartbeat.updatedAt(), heartbeat.workerId());
+        tx.exec();
+    }
+
+    public void removeHeartbeat(Jedis jedis, String workerId) {
+        jedis.del(keys.worker(workerId));
+        jedis.zrem(keys.workers(), workerId);
+    }
+
+    /**
+     * An outcome to write: the task's stream id, its result, where to push it, and for failures
+     * the handler and payload kept in the dead letter.
+     */
+    public record Outcome(String streamId, TaskResult result, String replyKey, String handler, byte[] payload) {
+    }
+}

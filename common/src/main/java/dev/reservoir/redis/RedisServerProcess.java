@@ -1,0 +1,197 @@
+package dev.reservoir.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A real redis-server child process on loopback, for tests and for local mode: {@code redis-server}
+ * from PATH when there is one, else the Linux/macOS binary shipped in {@code org.signal:embedded-redis}
+ * (extracted once to a cache folder). Can be killed with SIGKILL and restarted on the same port and
+ * data folder, which is how the fault tests restart Redis.
+ *
+ * <p>Lifecycle: NEW → {@link #start()} → RUNNING → {@link #stop()} / {@link #kill()} → STOPPED →
+ * {@link #start()} again (same port, same data). Guarded by {@code this}.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+    private final int port;
+    private final Path dataDir;
+    private final boolean appendOnly;
+    private Process process;
+
+    /**
+     * @param appendOnly persist every write (appendfsync always) so a restart keeps the queue, as a
+     *                   production Redis for Reservoir should be configured
+     */
+    public RedisServerProcess(int port, Path dataDir, boolean appendOnly) {
+        this.port = port;
+        this.dataDir = dataDir;
+        this.appendOnly = appendOnly;
+    }
+
+    /** A server on a free port with a fresh temporary data folder. */
+    public static RedisServerProcess onFreePort(boolean appendOnly) {
+        try {
+            return new RedisServerProcess(freePort(), Files.createTempDirectory("reservoir-redis"), appendOnly);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public synchronized RedisServerProcess start() {
+        if (process != null && process.isAlive()) {
+            return this;
+        }
+        List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", dataDir.toString(), "--save", "", "--protected-mode", "no", "--daemonize", "no"));
+        if (appendOnly) {
+            command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        } else {
+            command.addAll(List.of("--appendonly", "no"));
+        }
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("redis.log").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command.get(0), e);
+        }
+        awaitPing(Duration.ofSeconds(20));
+        return this;
+    }
+
+    private void awaitPing(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited at start: " + log());
+            }
+            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+                if ("PONG".equals(jedis.ping())) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // still starting (or loading its append-only file)
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("redis-server did not answer PING on port " + port + " within " + timeout + ": " + log());
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dataDir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** SIGTERM and wait: Redis exits cleanly. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroy();
+            waitFor();
+        }
+    }
+
+    /** SIGKILL: a crash. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    private void waitFor() {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** redis-server on PATH, else the embedded binary extracted to a cache folder. */
+    public static Path binary() {
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                Path candidate = Path.of(dir, "redis-server");
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        return extractEmbedded();
+    }
+
+    private static synchronized Path extractEmbedded() {
+        String os = System.getProperty("os.name").toLowerCase().contains("mac") ? "darwin" : "linux";
+        String arch = System.getProperty("os.arch").contains("aarch64") || System.getProperty("os.arch").contains("arm64") ? "arm64" : "amd64";
+        String resource = "/redis-server-7.0.15-" + os + "-" + arch;
+        Path target = Path.of(System.getProperty("java.io.tmpdir"), "reservoir-redis-7.0.15-" + os + "-" + arch, "redis-server");
+        if (Files.isExecutable(target)) {
+            return target;
+        }
+        try (InputStream in = RedisServerProcess.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no redis-server on PATH and no embedded binary " + resource
+                        + " on the classpath: install Redis (apt-get install redis-server) or add org.signal:embedded-redis");
+            }
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), "redis-server", ".tmp");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not extract the embedded redis-server", e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.reservoir.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CodecTest {
+
+    @Test
+    void taskRoundTripsThroughStreamFields() {
+        Task task = new Task("t-1", "sha256", new byte[] {0, 1, (byte) 0xff}, "reservoir:{p}:reply:c1", 2, 1234, 500, "HandlerError: x");
+        assertThat(Task.fromFields(task.toFields())).isEqualTo(task);
+    }
+
+    @Test
+    void minimalTaskNeedsOnlyIdAndHandler() {
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        fields.put("id", "a".getBytes(StandardCharsets.UTF_8));
+        fields.put("handler", "echo".getBytes(StandardCharsets.UTF_8));
+        Task task = Task.fromFields(fields);
+        assertThat(task.attempt()).isEqualTo(1);
+        assertThat(task.payload()).isEmpty();
+        assertThat(task.replyTo()).isNull();
+    }
+
+    @Test
+    void malformedTaskNamesTheField() {
+        Map<String, byte[]> noHandler = new LinkedHashMap<>();
+        noHandler.put("id", "a".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> Task.fromFields(noHandler)).isInstanceOf(MalformedEntryException.class)
+                .hasMessageContaining("'handler'").hasMessageContaining("missing");
+
+        Map<String, byte[]> badAttempt = new LinkedHashMap<>(noHandler);
+        badAttempt.put("handler", "echo".getBytes(StandardCharsets.UTF_8));
+        badAttempt.put("attempt", "two".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> Task.fromFields(badAttempt)).isInstanceOf(MalformedEntryException.class)
+                .hasMessageContaining("'attempt'").hasMessageContaining("not a decimal integer");
+    }
+
+    @Test
+    void resultsRoundTrip() {
+        TaskResult ok = TaskResult.ok("t", "v".getBytes(StandardCharsets.UTF_8), 1, "w-1", 42);
+        assertThat(TaskResult.fromFields(ok.toFields())).isEqualTo(ok);
+        TaskResult failed = TaskResult.failed("t", ErrorTypes.UNKNOWN_HANDLER, "no handler 'x'", 3, "w-2", 7);
+        TaskResult back = TaskResult.fromFields(failed.toFields());
+        assertThat(back).isEqualTo(failed);
+        assertThat(back.isOk()).isFalse();
+    }
+
+    @Test
+    void poolNamesAreKubernetesNames() {
+        assertThat(new PoolKeys("thumbnails").tasks()).isEqualTo("reservoir:{thumbnails}:tasks");
+        assertThatThrownBy(() -> new PoolKeys("Bad_Name")).hasMessageContaining("pool name 'Bad_Name' is not valid");
+        PoolKeys keys = new PoolKeys("p");
+        assertThat(keys.isReplyKey(keys.reply("client-1"))).isTrue();
+        assertThat(keys.isReplyKey("reservoir:{other}:reply:client-1")).isFalse();
+    }
+
+    @Test
+    void quantitiesParseAndFormat() {
+        assertThat(Quantities.parseBytes("blockSize", "64Ki")).isEqualTo(65536);
+        assertThat(Quantities.parseBytes("blockSize", "1Mi")).isEqualTo(1 << 20);
+        assertThat(Quantities.formatBytes(65536)).isEqualTo("64Ki");
+        assertThat(Quantities.parseDuration("drainTimeout", "60s")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(Quantities.parseDuration("x", "250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThatThrownBy(() -> Quantities.parseDuration("drainTimeout", "soon")).hasMessageContaining("drainTimeout='soon'");
+        assertThatThrownBy(() -> Quantities.parseBytes("blockSize", "64KB")).hasMessageContaining("blockSize='64KB'");
+    }
+}

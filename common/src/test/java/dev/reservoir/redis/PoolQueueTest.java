@@ -1,0 +1,160 @@
+package dev.reservoir.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reservoir.protocol.ErrorTypes;
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.StatsFields;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.protocol.TaskResult;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+
+/** The queue scripts against a real redis-server. */
+class PoolQueueTest {
+    static RedisServerProcess redis;
+    Jedis jedis;
+    PoolQueue queue;
+    PoolKeys keys;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.onFreePort(false).start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        jedis = new Jedis("127.0.0.1", redis.port());
+        jedis.flushAll();
+        keys = new PoolKeys("test");
+        queue = new PoolQueue(keys);
+        queue.ensureGroup(jedis);
+        queue.ensureGroup(jedis); // idempotent
+    }
+
+    private Task task(String id) {
+        return Task.of(id, "echo", id.getBytes(StandardCharsets.UTF_8), keys.reply("c1"));
+    }
+
+    @Test
+    void completeWritesResultReplyAndAcknowledgesOnlyForTheOwner() {
+        queue.submit(jedis, task("a"));
+        StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        assertThat(Task.fromFields(entry.fields()).id()).isEqualTo("a");
+
+        // another consumer cannot complete it
+        TaskResult ok = TaskResult.ok("a", "A".getBytes(StandardCharsets.UTF_8), 1, "w2", 5);
+        boolean[] wrong = queue.complete(jedis, "w2", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        assertThat(wrong).containsExactly(false);
+        assertThat(queue.result(jedis, "a")).isNull();
+
+        boolean[] right = queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        assertThat(right).containsExactly(true);
+        assertThat(queue.result(jedis, "a").valueAsString()).isEqualTo("A");
+        assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
+        assertThat(jedis.ttl(keys.result("a"))).isBetween(1L, 60L);
+        assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(jedis.xlen(keys.tasks())).isZero();
+        assertThat(queue.stats(jedis).get(StatsFields.COMPLETED)).isEqualTo(1);
+
+        // completing twice is a no-op: exactly one outcome
+        assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000)).containsExactly(false);
+        assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
+    }
+
+    @Test
+    void failedOutcomeGoesToDeadLetterWithPayload() {
+        queue.submit(jedis, task("f"));
+        StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        TaskResult failed = TaskResult.failed("f", ErrorTypes.HANDLER_ERROR, "boom", 3, "w1", 1);
+        queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), failed, keys.reply("c1"), "fail", "f".getBytes())),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        var dead = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null);
+        assertThat(dead).hasSize(1);
+        Map<String, String> fields = dead.getFirst().getFields();
+        assertThat(fields).containsEntry("handler", "fail").containsEntry("payload", "f").containsEntry("error_type", "HandlerError")
+                .containsEntry("error_message", "boom").containsEntry("attempts", "3");
+        assertThat(queue.stats(jedis).get(StatsFields.DEAD_LETTERED)).isEqualTo(1);
+    }
+
+    @Test
+    void requeueIncrementsAttemptAndKeepsLastError() {
+        queue.submit(jedis, task("r"));
+        StreamEntry first = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        assertThat(queue.requeue(jedis, "w1", 1, "HandlerError: boom", StatsFields.RETRIED, List.of(first.id()))).isEqualTo(1);
+        assertThat(queue.requeue(jedis, "w1", 1, "again", StatsFields.RETRIED, List.of(first.id()))).as("already moved").isZero();
+        StreamEntry second = queue.read(jedis, "w2", 10, Duration.ofMillis(100)).getFirst();
+        Task retried = Task.fromFields(second.fields());
+        assertThat(retried.attempt()).isEqualTo(2);
+        assertThat(retried.lastError()).isEqualTo("HandlerError: boom");
+        assertThat(retried.payload()).isEqualTo("r".getBytes(StandardCharsets.UTF_8));
+        // hand back unstarted: attempt unchanged
+        queue.requeue(jedis, "w2", 0, null, StatsFields.HANDED_BACK, List.of(second.id()));
+        Task handedBack = Task.fromFields(queue.read(jedis, "w3", 10, Duration.ofMillis(100)).getFirst().fields());
+        assertThat(handedBack.attempt()).isEqualTo(2);
+        assertThat(handedBack.lastError()).isEqualTo("HandlerError: boom");
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.RETRIED, 1L).containsEntry(StatsFields.HANDED_BACK, 1L);
+    }
+
+    @Test
+    void reclaimReturnsDeliveryCountAndRenewProtectsRunningTasks() throws InterruptedException {
+        queue.submit(jedis, task("x"));
+        queue.submit(jedis, task("y"));
+        List<StreamEntry> claimed = queue.read(jedis, "dead-worker", 10, Duration.ofMillis(100));
+        assertThat(claimed).hasSize(2);
+        Thread.sleep(60);
+        // the owner renews y only: x can be reclaimed, y cannot
+        assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(1).id()))).isEmpty();
+        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofMillis(50), 10);
+        assertThat(reclaimed).extracting(StreamEntry::id).containsExactly(claimed.get(0).id());
+        assertThat(reclaimed.getFirst().deliveries()).isEqualTo(2);
+        // the old owner learns it lost x
+        assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(0).id(), claimed.get(1).id())))
+                .containsExactly(claimed.get(0).id());
+    }
+
+    @Test
+    void handBackAllMovesADeadConsumersTasksAndDeletesIt() {
+        for (int i = 0; i < 5; i++) {
+            queue.submit(jedis, task("t" + i));
+        }
+        assertThat(queue.read(jedis, "gone", 3, Duration.ofMillis(100))).hasSize(3);
+        assertThat(queue.deleteConsumerIfIdle(jedis, "gone")).as("owns tasks").isFalse();
+        assertThat(queue.backlog(jedis)).isEqualTo(2);
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry("gone", 3L);
+
+        assertThat(queue.handBackAll(jedis, "gone", "WorkerLost: pod deleted")).isEqualTo(3);
+        assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(queue.backlog(jedis)).isEqualTo(5);
+        List<Task> all = queue.read(jedis, "w", 10, Duration.ofMillis(100)).stream().map(e -> Task.fromFields(e.fields())).toList();
+        assertThat(all).extracting(Task::id).containsExactlyInAnyOrder("t0", "t1", "t2", "t3", "t4");
+        assertThat(all.stream().filter(t -> t.attempt() == 2)).hasSize(3);
+        @SuppressWarnings("unchecked")
+        List<Object> consumers = (List<Object>) jedis.sendCommand(Protocol.Command.XINFO, "CONSUMERS", keys.tasks(), PoolKeys.GROUP);
+        assertThat(consumers).hasSize(1); // only "w"
+    }
+
+    @Test
+    void scriptsSurviveAScriptCacheFlush() {
+        queue.submit(jedis, task("s"));
+        StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        jedis.scriptFlush();
+        assertThat(queue.renew(jedis, "w1", List.of(entry.id()))).isEmpty();
+    }
+}
