@@ -68,7 +68,7 @@ public final class PoolPlanner {
         List<String> delete = new ArrayList<>();
         int failed = 0, recycled = 0, drained = 0;
         List<ObservedWorker> live = new ArrayList<>();
-        int draining = 0, goingAway = 0;
+        int draining = 0, goingAway = 0, neverStarted = 0;
         for (ObservedWorker worker : workers) {
             boolean deletePending = pending.deletes().contains(worker.name());
             if (worker.phase().exited()) {
@@ -90,6 +90,7 @@ public final class PoolPlanner {
             } else if (worker.draining() || pending.drains().contains(worker.name())) {
                 if (worker.phase() == Phase.PENDING) {
                     delete.add(worker.name());
+                    neverStarted++;
                 } else {
                     draining++;
                 }
@@ -167,9 +168,9 @@ public final class PoolPlanner {
         String reason;
         if (replacingExited) {
             List<String> parts = new ArrayList<>();
-            if (failed > 0) parts.add("replacing " + workers(failed) + " failed");
-            if (recycled > 0) parts.add("replacing " + workers(recycled) + " recycled");
-            if (drained > 0) parts.add("removing " + workers(drained) + " drained");
+            if (failed > 0) parts.add("replacing " + workers(failed, "failed "));
+            if (recycled > 0) parts.add("replacing " + workers(recycled, "recycled "));
+            if (drained > 0) parts.add("removing " + workers(drained, "drained "));
             reason = String.join(", ", parts);
         } else if (rolling) {
             long readyUpdated = live.stream()
@@ -179,6 +180,8 @@ public final class PoolPlanner {
             reason = "scaling up " + live.size() + " → " + replicas;
         } else if (scalingDown) {
             reason = "scaling down " + live.size() + " → " + replicas;
+        } else if (neverStarted > 0) {
+            reason = "deleting " + workers(neverStarted, "drained ") + " that never started";
         } else if (draining + goingAway > 0) {
             reason = "waiting for " + workers(draining + goingAway) + " to drain and exit";
         } else if (notReady > 0) {
@@ -201,7 +204,11 @@ public final class PoolPlanner {
     }
 
     private static String workers(long n) {
-        return n + (n == 1 ? " worker" : " workers");
+        return workers(n, "");
+    }
+
+    private static String workers(long n, String adjective) {
+        return n + " " + adjective + (n == 1 ? "worker" : "workers");
     }
 
     private static String pendingNoun(Expectations.Pending pending) {
