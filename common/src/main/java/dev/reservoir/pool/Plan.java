@@ -13,9 +13,10 @@ import java.util.List;
  * @param delete      workers to delete now (sorted by name). Only workers with no running process are
  *                    ever listed: exited ones (SUCCEEDED/FAILED) and ones that never started (PENDING).
  * @param reclaim     workers whose claimed tasks the caller hands back to the shared queue at once,
- *                    instead of waiting for the visibility timeout (sorted by name). Every deleted
- *                    worker is listed, and nothing else: reclaiming from a live process would run its
- *                    tasks twice.
+ *                    instead of waiting for the visibility timeout (sorted by name): the deleted
+ *                    workers that have exited (SUCCEEDED/FAILED), and nothing else. Reclaiming from a
+ *                    process that may still run would hand its tasks out twice, and a worker observed
+ *                    PENDING may have started since the (possibly stale) observation.
  * @param progressing true while there is work to do or workers are starting, draining, going away,
  *                    outdated, or not yet observed: the caller should requeue and report it
  * @param reason      a short human phrase for the pool's status ("scaling up 2 → 4", "rolling 1/4 updated")

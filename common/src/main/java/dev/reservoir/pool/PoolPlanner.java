@@ -15,7 +15,9 @@ import java.util.Set;
  * <p>One pass, in order (level-triggered: every pass starts from what is observed, nothing is
  * remembered here; {@link Expectations} remembers what was done but is not visible yet):
  * <ol>
- *   <li><b>Exited workers</b> (SUCCEEDED, FAILED) are deleted and their claims reclaimed at once. No
+ *   <li><b>Exited workers</b> (SUCCEEDED, FAILED) are deleted and their claims reclaimed at once (only
+ *       they: an exit is final, while a worker observed PENDING may have started since the observation,
+ *       so a deleted PENDING worker is left to hand back its claims itself, or to the visibility timeout). No
  *       replacement is created in the same pass: the caller requeues and the next pass creates, so a
  *       crash-looping spec cannot create faster than deletions are observed.</li>
  *   <li><b>Expectations</b>: a worker whose deletion is pending is gone already (never deleted twice);
@@ -66,6 +68,7 @@ public final class PoolPlanner {
         }
 
         List<String> delete = new ArrayList<>();
+        List<String> reclaim = new ArrayList<>();
         int failed = 0, recycled = 0, drained = 0;
         List<ObservedWorker> live = new ArrayList<>();
         int draining = 0, goingAway = 0, neverStarted = 0;
@@ -77,6 +80,7 @@ public final class PoolPlanner {
                     goingAway++;
                 } else {
                     delete.add(worker.name());
+                    reclaim.add(worker.name());
                     if (worker.phase() == Phase.FAILED) {
                         failed++;
                     } else if (worker.draining()) {
@@ -160,7 +164,7 @@ public final class PoolPlanner {
         int create = replacingExited ? 0 : Math.max(0, Math.min(replicas - updatedAfter, allowedLive - liveAfter));
 
         delete.sort(null);
-        drain.sort(null);
+        drain.sort(null); // reclaim is already sorted: it is filled in name order
         int notReady = (int) live.stream().filter(w -> w.phase() != Phase.READY).count();
         boolean progressing = create > 0 || !drain.isEmpty() || !delete.isEmpty() || rolling || notReady > 0
                 || draining > 0 || goingAway > 0 || !pending.satisfied() || liveCount != replicas;
@@ -191,7 +195,7 @@ public final class PoolPlanner {
         } else {
             reason = "waiting for " + pendingNoun(pending) + " to be observed";
         }
-        return new Plan(create, drain, delete, delete, progressing, reason);
+        return new Plan(create, drain, delete, reclaim, progressing, reason);
     }
 
     private static List<ObservedWorker> sortedByName(List<ObservedWorker> observed) {
