@@ -3,6 +3,7 @@ package dev.reservoir.pool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,40 +59,114 @@ public final class PoolPlanner {
         Objects.requireNonNull(desired, "desired must not be null");
         Objects.requireNonNull(observed, "observed must not be null");
         Objects.requireNonNull(pending, "pending must not be null (pass Expectations.Pending.NONE)");
-        List<ObservedWorker> workers = sortedByName(observed);
-        Set<String> observedNames = new HashSet<>();
-        for (ObservedWorker worker : workers) {
-            if (!observedNames.add(worker.name())) {
-                throw new IllegalArgumentException("observed workers must have unique names; '" + worker.name()
-                        + "' appears twice: list each pod or process once");
+        Census census = Census.of(sortedByName(observed), pending, desired.revision());
+        int replicas = desired.replicas();
+        boolean rolling = census.outdatedLive() > 0;
+        int allowedLive = replicas + (rolling ? desired.maxSurge() : 0);
+
+        List<ObservedWorker> candidates = new ArrayList<>(census.live);
+        candidates.sort(victimOrder(desired.revision()));
+        Set<String> victims = new LinkedHashSet<>();
+
+        // (4) Scale down: the excess goes, in victim order. Pending creates cannot be picked (not visible yet).
+        int excess = Math.min(census.liveCount() - allowedLive, candidates.size());
+        for (int i = 0; i < excess; i++) {
+            victims.add(candidates.get(i).name());
+        }
+
+        // (5) Rolling update: drain outdated workers while enough READY ones remain.
+        int minReady = replicas - desired.maxUnavailable();
+        int readyLeft = (int) census.live.stream().filter(w -> w.phase() == Phase.READY && !victims.contains(w.name())).count();
+        for (ObservedWorker worker : candidates) {
+            if (victims.contains(worker.name()) || worker.revision().equals(desired.revision())) {
+                continue;
+            }
+            if (worker.phase() != Phase.READY) {
+                victims.add(worker.name()); // serves nothing: no availability lost
+            } else if (readyLeft - 1 >= minReady) {
+                victims.add(worker.name());
+                readyLeft--;
             }
         }
 
-        List<String> delete = new ArrayList<>();
-        List<String> reclaim = new ArrayList<>();
-        int failed = 0, recycled = 0, drained = 0;
-        List<ObservedWorker> live = new ArrayList<>();
-        int draining = 0, goingAway = 0, neverStarted = 0;
-        for (ObservedWorker worker : workers) {
+        List<String> drain = new ArrayList<>();
+        List<String> delete = new ArrayList<>(census.delete);
+        for (ObservedWorker worker : census.live) {
+            if (victims.contains(worker.name())) {
+                (worker.phase() == Phase.PENDING ? delete : drain).add(worker.name());
+            }
+        }
+        delete.sort(null); // drain is in name order already: census.live is
+
+        // (6) Scale up / surge, counting what is left after this pass's drains.
+        int liveAfter = census.liveCount() - victims.size();
+        int updatedAfter = census.pendingUpdated + (int) census.live.stream()
+                .filter(w -> w.revision().equals(desired.revision()) && !victims.contains(w.name())).count();
+        int create = census.exitedCount() > 0 ? 0 : Math.max(0, Math.min(replicas - updatedAfter, allowedLive - liveAfter));
+
+        int notReady = (int) census.live.stream().filter(w -> w.phase() != Phase.READY).count();
+        boolean progressing = create > 0 || !drain.isEmpty() || !delete.isEmpty() || rolling || notReady > 0
+                || census.draining > 0 || census.goingAway > 0 || !pending.satisfied() || census.liveCount() != replicas;
+        String reason = reason(desired, census, excess > 0, notReady, progressing, pending);
+        return new Plan(create, drain, delete, census.reclaim, progressing, reason);
+    }
+
+    /** What the observation and the expectations add up to, before any decision. Confined to one plan() call. */
+    private static final class Census {
+        /** Live, not draining, not going away: what counts toward replicas. In name order. */
+        final List<ObservedWorker> live = new ArrayList<>();
+        /** Exited workers to delete now, and drained workers that never started. */
+        final List<String> delete = new ArrayList<>();
+        /** Exited workers only; in name order. */
+        final List<String> reclaim = new ArrayList<>();
+        int failed, recycled, drained, neverStarted, draining, goingAway, pendingUpdated, pendingOutdated;
+        long outdatedObserved;
+
+        static Census of(List<ObservedWorker> workers, Expectations.Pending pending, String desiredRevision) {
+            Census census = new Census();
+            Set<String> observedNames = new HashSet<>();
+            for (ObservedWorker worker : workers) {
+                if (!observedNames.add(worker.name())) {
+                    throw new IllegalArgumentException("observed workers must have unique names; '" + worker.name()
+                            + "' appears twice: list each pod or process once");
+                }
+                census.add(worker, pending);
+            }
+            census.outdatedObserved = census.live.stream().filter(w -> !w.revision().equals(desiredRevision)).count();
+            for (Map.Entry<String, String> create : pending.creates().entrySet()) {
+                if (observedNames.contains(create.getKey())) {
+                    continue; // observed after all: counted as what it is
+                }
+                if (create.getValue().equals(desiredRevision)) {
+                    census.pendingUpdated++;
+                } else {
+                    census.pendingOutdated++;
+                }
+            }
+            return census;
+        }
+
+        private void add(ObservedWorker worker, Expectations.Pending pending) {
             boolean deletePending = pending.deletes().contains(worker.name());
             if (worker.phase().exited()) {
                 // (1) Exited: delete once; while the delete is pending it is merely going away.
                 if (deletePending) {
                     goingAway++;
+                    return;
+                }
+                delete.add(worker.name());
+                reclaim.add(worker.name());
+                if (worker.phase() == Phase.FAILED) {
+                    failed++;
+                } else if (worker.draining()) {
+                    drained++;
                 } else {
-                    delete.add(worker.name());
-                    reclaim.add(worker.name());
-                    if (worker.phase() == Phase.FAILED) {
-                        failed++;
-                    } else if (worker.draining()) {
-                        drained++;
-                    } else {
-                        recycled++;
-                    }
+                    recycled++;
                 }
             } else if (worker.phase() == Phase.TERMINATING || deletePending) {
                 goingAway++;
             } else if (worker.draining() || pending.drains().contains(worker.name())) {
+                // (3) Draining does not count. One that never started has nothing to finish: delete it.
                 if (worker.phase() == Phase.PENDING) {
                     delete.add(worker.name());
                     neverStarted++;
@@ -102,100 +177,56 @@ public final class PoolPlanner {
                 live.add(worker);
             }
         }
-        boolean replacingExited = failed + recycled + drained > 0;
 
-        int pendingUpdated = 0, pendingOutdated = 0;
-        for (Map.Entry<String, String> create : pending.creates().entrySet()) {
-            if (observedNames.contains(create.getKey())) {
-                continue; // observed after all: counted above as what it is
-            }
-            if (create.getValue().equals(desired.revision())) {
-                pendingUpdated++;
-            } else {
-                pendingOutdated++;
-            }
+        int liveCount() {
+            return live.size() + pendingUpdated + pendingOutdated;
         }
 
+        long outdatedLive() {
+            return outdatedObserved + pendingOutdated;
+        }
+
+        int exitedCount() {
+            return failed + recycled + drained;
+        }
+    }
+
+    /** The one phrase for the pool's status: the most significant thing going on. */
+    private static String reason(DesiredPool desired, Census census, boolean scalingDown, int notReady,
+                                 boolean progressing, Expectations.Pending pending) {
         int replicas = desired.replicas();
-        int liveCount = live.size() + pendingUpdated + pendingOutdated;
-        long outdatedObserved = live.stream().filter(w -> !w.revision().equals(desired.revision())).count();
-        boolean rolling = outdatedObserved + pendingOutdated > 0;
-        int allowedLive = replicas + (rolling ? desired.maxSurge() : 0);
-
-        List<ObservedWorker> candidates = new ArrayList<>(live);
-        candidates.sort(victimOrder(desired.revision()));
-        List<ObservedWorker> victims = new ArrayList<>();
-        Set<String> victimNames = new HashSet<>();
-
-        // (4) Scale down: the excess goes, in victim order. Pending creates cannot be picked (not visible yet).
-        int excess = Math.min(liveCount - allowedLive, candidates.size());
-        for (int i = 0; i < excess; i++) {
-            victims.add(candidates.get(i));
-            victimNames.add(candidates.get(i).name());
-        }
-        boolean scalingDown = excess > 0;
-
-        // (5) Rolling update: drain outdated workers while enough READY ones remain.
-        int minReady = replicas - desired.maxUnavailable();
-        int readyLeft = (int) live.stream().filter(w -> w.phase() == Phase.READY && !victimNames.contains(w.name())).count();
-        for (ObservedWorker worker : candidates) {
-            if (victimNames.contains(worker.name()) || worker.revision().equals(desired.revision())) {
-                continue;
-            }
-            if (worker.phase() != Phase.READY) {
-                victims.add(worker); // serves nothing: no availability lost
-                victimNames.add(worker.name());
-            } else if (readyLeft - 1 >= minReady) {
-                victims.add(worker);
-                victimNames.add(worker.name());
-                readyLeft--;
-            }
-        }
-
-        List<String> drain = new ArrayList<>();
-        for (ObservedWorker victim : victims) {
-            (victim.phase() == Phase.PENDING ? delete : drain).add(victim.name());
-        }
-
-        // (6) Scale up / surge, counting what is left after this pass's drains.
-        int liveAfter = liveCount - victims.size();
-        int updatedAfter = pendingUpdated
-                + (int) live.stream().filter(w -> w.revision().equals(desired.revision()) && !victimNames.contains(w.name())).count();
-        int create = replacingExited ? 0 : Math.max(0, Math.min(replicas - updatedAfter, allowedLive - liveAfter));
-
-        delete.sort(null);
-        drain.sort(null); // reclaim is already sorted: it is filled in name order
-        int notReady = (int) live.stream().filter(w -> w.phase() != Phase.READY).count();
-        boolean progressing = create > 0 || !drain.isEmpty() || !delete.isEmpty() || rolling || notReady > 0
-                || draining > 0 || goingAway > 0 || !pending.satisfied() || liveCount != replicas;
-
-        String reason;
-        if (replacingExited) {
+        if (census.exitedCount() > 0) {
             List<String> parts = new ArrayList<>();
-            if (failed > 0) parts.add("replacing " + workers(failed, "failed "));
-            if (recycled > 0) parts.add("replacing " + workers(recycled, "recycled "));
-            if (drained > 0) parts.add("removing " + workers(drained, "drained "));
-            reason = String.join(", ", parts);
-        } else if (rolling) {
-            long readyUpdated = live.stream()
-                    .filter(w -> w.phase() == Phase.READY && w.revision().equals(desired.revision())).count();
-            reason = "rolling " + Math.min(readyUpdated, replicas) + "/" + replicas + " updated";
-        } else if (liveCount < replicas) {
-            reason = "scaling up " + live.size() + " → " + replicas;
-        } else if (scalingDown) {
-            reason = "scaling down " + live.size() + " → " + replicas;
-        } else if (neverStarted > 0) {
-            reason = "deleting " + workers(neverStarted, "drained ") + " that never started";
-        } else if (draining + goingAway > 0) {
-            reason = "waiting for " + workers(draining + goingAway) + " to drain and exit";
-        } else if (notReady > 0) {
-            reason = "waiting for " + workers(notReady) + " to become ready";
-        } else if (!progressing) {
-            reason = replicas == 0 ? "scaled to 0" : "all " + workers(replicas) + " ready";
-        } else {
-            reason = "waiting for " + pendingNoun(pending) + " to be observed";
+            if (census.failed > 0) parts.add("replacing " + workers(census.failed, "failed "));
+            if (census.recycled > 0) parts.add("replacing " + workers(census.recycled, "recycled "));
+            if (census.drained > 0) parts.add("removing " + workers(census.drained, "drained "));
+            return String.join(", ", parts);
         }
-        return new Plan(create, drain, delete, reclaim, progressing, reason);
+        if (census.outdatedLive() > 0) {
+            long readyUpdated = census.live.stream()
+                    .filter(w -> w.phase() == Phase.READY && w.revision().equals(desired.revision())).count();
+            return "rolling " + Math.min(readyUpdated, replicas) + "/" + replicas + " updated";
+        }
+        if (census.liveCount() < replicas) {
+            return "scaling up " + census.live.size() + " → " + replicas;
+        }
+        if (scalingDown) {
+            return "scaling down " + census.live.size() + " → " + replicas;
+        }
+        if (census.neverStarted > 0) {
+            return "deleting " + workers(census.neverStarted, "drained ") + " that never started";
+        }
+        if (census.draining + census.goingAway > 0) {
+            return "waiting for " + workers(census.draining + census.goingAway) + " to drain and exit";
+        }
+        if (notReady > 0) {
+            return "waiting for " + workers(notReady) + " to become ready";
+        }
+        if (!progressing) {
+            return replicas == 0 ? "scaled to 0" : "all " + workers(replicas) + " ready";
+        }
+        int changes = pending.size();
+        return "waiting for " + changes + (changes == 1 ? " change" : " changes") + " to be observed";
     }
 
     private static List<ObservedWorker> sortedByName(List<ObservedWorker> observed) {
@@ -213,10 +244,5 @@ public final class PoolPlanner {
 
     private static String workers(long n, String adjective) {
         return n + " " + adjective + (n == 1 ? "worker" : "workers");
-    }
-
-    private static String pendingNoun(Expectations.Pending pending) {
-        int n = pending.size();
-        return n + (n == 1 ? " change" : " changes");
     }
 }
