@@ -653,6 +653,14 @@ public final class MemoryPool implements AutoCloseable {
     static final class LeaseTrace extends Throwable {
         LeaseTrace(int index) {
             super("memory block " + index + " leased here by thread '" + Thread.currentThread().getName() + "'");
+            // Start at the caller's frame: the pool's own frames say nothing about who leaked.
+            StackTraceElement[] stack = getStackTrace();
+            int first = 0;
+            while (first < stack.length - 1 && stack[first].getClassName().startsWith(MemoryPool.class.getPackageName() + ".")
+                    && !stack[first].getClassName().endsWith("Test")) {
+                first++;
+            }
+            setStackTrace(java.util.Arrays.copyOfRange(stack, first, stack.length));
         }
     }
 
