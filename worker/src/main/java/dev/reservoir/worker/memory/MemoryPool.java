@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -93,6 +94,8 @@ public final class MemoryPool implements AutoCloseable {
     private static final long SLAB_ALIGNMENT = 4096;
     private static final int PROBE_SLOTS = 256;
     private static final int SPINS_BEFORE_YIELD = 64;
+    /** A platform thread moves home after this many lock takes in a row found another thread had it last. */
+    static final int HOLDER_CHANGES_BEFORE_MOVE = 4;
 
     private static final VarHandle HIGH_WATER;
 
@@ -254,14 +257,23 @@ public final class MemoryPool implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Lease
 
-    /** Home stripe, then the others without waiting for any lock; steals a batch into home. */
+    /**
+     * The fast path, kept small so the JIT inlines it: one CAS on the home stripe's lock. Falls back to
+     * {@link #steal} when home is locked (another thread shares it) or empty.
+     */
     private Block takeFast() {
-        int probe = probe();
+        Thread thread = Thread.currentThread();
+        long threadId = thread.threadId();
+        int probe = probe(threadId);
         Stripe home = stripes[probe & stripeMask];
         if (home.tryLock()) {
             Block b = home.popForLease();
             boolean sample = b != null && home.reachedNewMax(highWater);
+            boolean shared = home.sharedWith(thread, threadId);
             home.unlock();
+            if (shared) {
+                rehash(threadId);
+            }
             if (b != null) {
                 if (sample) {
                     sampleHighWater();
@@ -269,8 +281,13 @@ public final class MemoryPool implements AutoCloseable {
                 return b;
             }
         } else {
-            rehash();
+            rehash(threadId);
         }
+        return steal(probe, home);
+    }
+
+    /** The other stripes without waiting for any lock: takes one block and moves up to half of the rest into home. */
+    private Block steal(int probe, Stripe home) {
         for (int i = 1; i <= stripeMask; i++) {
             Stripe victim = stripes[(probe + i) & stripeMask];
             if (victim.free > 0 && victim.tryLock()) { // racy peek at free: only a hint, rechecked under the lock
@@ -424,13 +441,16 @@ public final class MemoryPool implements AutoCloseable {
         long s = b.state;
         assert !Block.isLeased(s) : "block " + b.index + " was leased while in a free stack";
         b.owner = owner;
-        b.whereTaken = switch (leakDetection) {
-            case OFF -> null;
-            case PARANOID -> new LeaseTrace(b.index);
-            case SAMPLED -> ThreadLocalRandom.current().nextInt(SAMPLE_ONE_IN) == 0 ? new LeaseTrace(b.index) : null;
-        };
+        b.whereTaken = leakDetection == LeakDetection.OFF ? null : maybeTrace(b.index);
         Block.STATE.setRelease(b, s + 3); // generation + 1, leased bit set
         return b;
+    }
+
+    private Throwable maybeTrace(int index) {
+        if (leakDetection == LeakDetection.PARANOID || ThreadLocalRandom.current().nextInt(SAMPLE_ONE_IN) == 0) {
+            return new LeaseTrace(index);
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -455,13 +475,21 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     private void push(Block b) {
-        Stripe stripe = stripes[probe() & stripeMask];
-        if (!stripe.tryLock()) {
-            rehash();
+        Thread thread = Thread.currentThread();
+        long threadId = thread.threadId();
+        Stripe stripe = stripes[probe(threadId) & stripeMask];
+        boolean shared = false;
+        if (stripe.tryLock()) {
+            shared = stripe.sharedWith(thread, threadId);
+        } else {
+            rehash(threadId);
             stripe = lockAnyStripe();
         }
         stripe.pushReleased(b);
         stripe.unlock();
+        if (shared) {
+            rehash(threadId);
+        }
         if (waiters != 0) {
             signalWaiter();
         }
@@ -494,12 +522,16 @@ public final class MemoryPool implements AutoCloseable {
     // Probe: which stripe a thread starts at
 
     private int probe() {
-        long h = mix(Thread.currentThread().threadId());
+        return probe(Thread.currentThread().threadId());
+    }
+
+    private int probe(long threadId) {
+        long h = mix(threadId);
         return (int) (h >>> 32) + probeOffset[(int) h & (PROBE_SLOTS - 1)];
     }
 
-    private void rehash() {
-        long h = mix(Thread.currentThread().threadId());
+    private void rehash(long threadId) {
+        long h = mix(threadId);
         probeOffset[(int) h & (PROBE_SLOTS - 1)] += 1 + ((int) (h >>> 40) & 0x6); // an odd step: a thread that keeps colliding visits every stripe
     }
 
@@ -554,6 +586,9 @@ public final class MemoryPool implements AutoCloseable {
 
     void reportLeak(LeakReport report) {
         leaks.increment();
+        if (report.whereTaken() != null) {
+            report.whereTaken().getStackTrace(); // trims the pool's own frames before anyone prints it
+        }
         if (leakListeners.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, report.describe(), report.whereTaken());
             return;
@@ -649,18 +684,39 @@ public final class MemoryPool implements AutoCloseable {
         }
     }
 
-    /** Where a lease was taken: a stack trace with the leasing thread's name, recorded at lease time. */
+    /**
+     * Where a lease was taken: the stack of the lease call and the leasing thread's name. Only the raw
+     * backtrace is captured at lease time (the cheap part); frames are materialised, and the pool's own
+     * frames dropped, only if the lease is ever reported as a leak.
+     */
     static final class LeaseTrace extends Throwable {
+        private volatile boolean trimmed;
+
         LeaseTrace(int index) {
             super("memory block " + index + " leased here by thread '" + Thread.currentThread().getName() + "'");
-            // Start at the caller's frame: the pool's own frames say nothing about who leaked.
-            StackTraceElement[] stack = getStackTrace();
-            int first = 0;
-            while (first < stack.length - 1 && stack[first].getClassName().startsWith(MemoryPool.class.getPackageName() + ".")
-                    && !stack[first].getClassName().endsWith("Test")) {
-                first++;
+        }
+
+        @Override
+        public StackTraceElement[] getStackTrace() {
+            if (!trimmed) {
+                synchronized (this) {
+                    if (!trimmed) {
+                        StackTraceElement[] stack = super.getStackTrace();
+                        int first = 0;
+                        while (first < stack.length - 1 && isPoolFrame(stack[first])) {
+                            first++;
+                        }
+                        setStackTrace(Arrays.copyOfRange(stack, first, stack.length));
+                        trimmed = true;
+                    }
+                }
             }
-            setStackTrace(java.util.Arrays.copyOfRange(stack, first, stack.length));
+            return super.getStackTrace();
+        }
+
+        private static boolean isPoolFrame(StackTraceElement frame) {
+            String cls = frame.getClassName();
+            return cls.equals(MemoryPool.class.getName()) || cls.equals(LeaseScope.class.getName());
         }
     }
 
@@ -687,6 +743,9 @@ public final class MemoryPool implements AutoCloseable {
         /** The pool high-water mark netMax was reset against. */
         int seenHighWater = -1;
         long leases;
+        /** Platform thread that last took the lock, and how many takes in a row changed it (see sharedWith). */
+        long lastHolder = -1;
+        int holderChanges;
     }
 
     @SuppressWarnings("unused")
@@ -713,6 +772,24 @@ public final class MemoryPool implements AutoCloseable {
             for (int spins = 0; !tryLock(); spins++) {
                 backOff(spins);
             }
+        }
+
+        /**
+         * True when platform threads keep alternating on this stripe: the caller should move. A failed CAS
+         * is too rare a signal here (the lock is held for a few instructions), yet two threads sharing a
+         * stripe still bounce its cache line on every operation. Virtual threads are not counted: many of
+         * them take turns on one carrier without contending, and their ids say nothing about cores.
+         */
+        boolean sharedWith(Thread thread, long threadId) {
+            if (threadId == lastHolder) {
+                holderChanges = 0;
+                return false;
+            }
+            if (thread.isVirtual()) {
+                return false;
+            }
+            lastHolder = threadId;
+            return ++holderChanges >= HOLDER_CHANGES_BEFORE_MOVE;
         }
 
         void unlock() {
