@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  * waited for: the thread moves its probe to another stripe (as LongAdder/Striped64 rehash on CAS failure).
  * Because the lock is held for a few instructions, two threads sharing a home rarely see a failed CAS while
  * still bouncing its line on every operation; so a stripe also notes which platform thread took it last,
- * and a thread moves when the holder keeps changing (two JMH threads that hashed to one stripe ran at
- * 100-140 ns per lease+release before this, ~45 ns after, on the 2-vCPU build VM). A thread whose home stripe is empty steals up to
+ * and a thread moves when the holder keeps changing. (Lease and release come in pairs, so a counter that a
+ * repeat resets would never fire: see {@code Stripe.sharedWith}.) A thread whose home stripe is empty steals up to
  * half (at most {@value #MAX_STEAL_BATCH}) of another stripe's blocks in one go, so the common
  * cross-thread pattern (a fetcher leases, a task thread releases) costs one steal per batch, not one per
  * lease. Nothing is cached per thread: a block is always in exactly one stripe or leased, so thousands of
