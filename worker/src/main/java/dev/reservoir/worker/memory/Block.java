@@ -19,7 +19,7 @@ public final class Block extends BlockFields {
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(BlockFields.class, "state", long.class);
+            STATE = MethodHandles.lookup().findVarHandle(Block.class, "state", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
