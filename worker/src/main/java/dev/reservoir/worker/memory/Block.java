@@ -89,8 +89,8 @@ abstract class BlockFields extends BlockPad {
      */
     volatile long state;
 
-    /** Link in a stripe's free stack; guarded by the lock of the stripe whose stack holds this block. */
-    Block nextFree;
+    /** Index of the next block in a stripe's free stack (-1: none); guarded by the lock of the stripe whose stack holds this block. */
+    int nextFree = -1;
 
     /**
      * Who holds the lease and where it was taken (may be null). Written by the leasing thread before the

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *                 ├─ slab 1: blocks [initialBlocks, 2·initialBlocks)   on demand, one slab per growth
  *                 └─ ...     up to maxBlocks blocks in all; then back-pressure, never more memory
  *   blocks[i]     one Block object per index, created with its slab, reused for every lease
- *   stripes[s]    a free stack (LIFO, linked through Block.nextFree) behind a one-word spin lock,
+ *   stripes[s]    a free stack (LIFO, linked by block index through Block.nextFree) behind a one-word spin lock,
  *                 each stripe padded onto its own cache lines
  * </pre>
  *
@@ -161,7 +161,7 @@ public final class MemoryPool implements AutoCloseable {
         int stripeCount = Math.min(64, Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 4 - 1));
         this.stripes = new Stripe[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Stripe();
+            stripes[i] = new Stripe(blocks);
         }
         this.stripeMask = stripeCount - 1;
         this.arena = Arena.ofShared();
@@ -670,7 +670,8 @@ public final class MemoryPool implements AutoCloseable {
             int net = 0;
             for (Stripe stripe : stripes) {
                 int length = 0;
-                for (Block b = stripe.head; b != null; b = b.nextFree) {
+                for (int i = stripe.head; i != Stripe.NONE; i = blocks[i].nextFree) {
+                    Block b = blocks[i];
                     Stripe other = seen.put(b, stripe);
                     assert other == null : "block " + b.index + " is in two free stacks (or twice in one)";
                     assert !Block.isLeased(b.state) : "block " + b.index + " is LEASED but in a free stack";
@@ -740,7 +741,8 @@ public final class MemoryPool implements AutoCloseable {
         /** 0 free, 1 held. CAS to take, release-store to drop. */
         volatile int lock;
         // All below: guarded by lock.
-        Block head;
+        /** Index of the top block, or NONE. Indexes rather than references: no GC write barriers on the hot path. */
+        int head = Stripe.NONE;
         /** Length of the stack; read without the lock only as a hint. */
         int free;
         /** Blocks that left this stripe minus blocks that entered it (see invariant 2); read racily (opaque) by sampling. */
@@ -760,6 +762,7 @@ public final class MemoryPool implements AutoCloseable {
     static final class Stripe extends StripeFields {
         long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 
+        static final int NONE = -1;
         static final VarHandle LOCK;
         static final VarHandle NET;
 
@@ -770,6 +773,13 @@ public final class MemoryPool implements AutoCloseable {
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
+        }
+
+        /** The pool's index → block table (shared, read-only for stripes). */
+        private final Block[] blocks;
+
+        Stripe(Block[] blocks) {
+            this.blocks = blocks;
         }
 
         boolean tryLock() {
@@ -816,12 +826,13 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         Block popForLease() {
-            Block b = head;
-            if (b == null) {
+            int top = head;
+            if (top == NONE) {
                 return null;
             }
+            Block b = blocks[top];
             head = b.nextFree;
-            b.nextFree = null;
+            b.nextFree = NONE;
             free--;
             net++;
             leases++;
@@ -831,7 +842,7 @@ public final class MemoryPool implements AutoCloseable {
         void pushReleased(Block b) {
             assert !Block.isLeased(b.state) : "pushing a leased block";
             b.nextFree = head;
-            head = b;
+            head = b.index;
             free++;
             net--;
         }
@@ -852,13 +863,13 @@ public final class MemoryPool implements AutoCloseable {
         /** Removes the top n blocks (n <= free) as a chain; they leave this stripe's stock. */
         Block detach(int n) {
             assert n > 0 && n <= free;
-            Block first = head;
+            Block first = blocks[head];
             Block last = first;
             for (int i = 1; i < n; i++) {
-                last = last.nextFree;
+                last = blocks[last.nextFree];
             }
             head = last.nextFree;
-            last.nextFree = null;
+            last.nextFree = NONE;
             free -= n;
             net += n;
             return first;
@@ -867,11 +878,11 @@ public final class MemoryPool implements AutoCloseable {
         /** Adds a chain of n blocks detached from another stripe. */
         void attach(Block chain, int n) {
             Block last = chain;
-            while (last.nextFree != null) {
-                last = last.nextFree;
+            while (last.nextFree != NONE) {
+                last = blocks[last.nextFree];
             }
             last.nextFree = head;
-            head = chain;
+            head = chain.index;
             free += n;
             net -= n;
         }
@@ -881,7 +892,7 @@ public final class MemoryPool implements AutoCloseable {
             for (int i = to - 1; i >= from; i--) { // pushed in reverse so the lowest index is leased first
                 Block b = slab[i];
                 b.nextFree = head;
-                head = b;
+                head = b.index;
             }
             free += to - from;
         }
