@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Summarise a JMH JSON result (-rf json): mean, median and best iteration per benchmark, and each
-benchmark's median as a multiple of a reference benchmark's median from the same run.
+"""Summarise a JMH JSON result (-rf json) as a Markdown table: per benchmark the median wall-clock ns/op
+and, when run with -prof dev.reservoir.bench.CpuTimeProfiler, the median CPU ns/op, each also as a
+multiple of a reference benchmark from the same run.
 
-On a shared 2-core machine single iterations are disturbed by other processes; medians and ratios
-against baselines measured in the same run are steadier than means.
+Medians, because on a shared 2-core machine single iterations are disturbed by other processes.
 
-usage: bench/summarize.py result.json [reference-substring]   (default reference: "pool_1t")
+usage: bench/summarize.py result.json [reference]   (reference: a benchmark name, default "pool_1t")
 """
 import json
 import statistics
@@ -13,15 +13,23 @@ import sys
 
 results = json.load(open(sys.argv[1]))
 reference = sys.argv[2] if len(sys.argv) > 2 else "pool_1t"
+
+
+def median(metric):
+    return statistics.median(x for fork in metric["rawData"] for x in fork)
+
+
 rows = []
 for r in results:
     name = r["benchmark"].rsplit(".", 1)[-1]
-    iterations = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
-    rows.append((name, r["threads"], statistics.mean(iterations), statistics.median(iterations), min(iterations),
-                 r["primaryMetric"]["scoreUnit"]))
-ref = next((row[3] for row in rows if reference in row[0]), None)
-print(f"| benchmark | threads | mean | median | best | median / {reference} median |")
+    cpu = next((m for k, m in r.get("secondaryMetrics", {}).items() if k.endswith("cpu.ns/op")), None)
+    rows.append((name, r["threads"], median(r["primaryMetric"]), median(cpu) if cpu else None))
+
+ref = next((row for row in rows if row[0] == reference), None)
+print(f"| benchmark | threads | wall ns/op (median) | x {reference} | CPU ns/op (median) | x {reference} |")
 print("|---|---:|---:|---:|---:|---:|")
-for name, threads, mean, median, best, unit in rows:
-    ratio = f"{median / ref:.2f}x" if ref else "-"
-    print(f"| {name} | {threads} | {mean:.1f} {unit} | {median:.1f} | {best:.1f} | {ratio} |")
+for name, threads, wall, cpu in rows:
+    wall_ratio = f"{wall / ref[2]:.1f}" if ref else "-"
+    cpu_text = f"{cpu:,.1f}" if cpu is not None else "-"
+    cpu_ratio = f"{cpu / ref[3]:.1f}" if ref and cpu is not None and ref[3] else "-"
+    print(f"| {name} | {threads} | {wall:,.1f} | {wall_ratio} | {cpu_text} | {cpu_ratio} |")

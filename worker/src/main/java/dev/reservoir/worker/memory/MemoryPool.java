@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  *
  * <h2>Why stripes</h2>
  * One shared lock-free free list costs ~9 ns per lease+release on one thread but 150–240 ns at two
- * threads: every operation bounces the head's cache line between cores. Here a thread hashes its id to a
+ * threads (measured for the issue on a multi-core host): every operation bounces the head's cache line
+ * between cores. (On the 2-vCPU build VM that penalty hardly shows; see docs/benchmarks.md.) Here a thread hashes its id to a
  * home stripe and only touches that stripe's line on the fast path. A stripe whose lock is taken is not
  * waited for: the thread moves its probe to another stripe (as LongAdder/Striped64 rehash on CAS failure).
  * Because the lock is held for a few instructions, two threads sharing a home rarely see a failed CAS while
