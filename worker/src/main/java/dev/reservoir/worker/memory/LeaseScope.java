@@ -104,17 +104,21 @@ public final class LeaseScope implements AutoCloseable {
         }
     }
 
-    /** Releases every lease of this scope still held and reports each as a leak. Idempotent. */
+    /**
+     * Releases every lease of this scope still held and reports each as a leak (unless the pool has closed:
+     * it reported them then). Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        boolean alreadyReported = pool.isClosed();
         for (int i = 0; i < count; i++) {
             Block b = held[i];
             Throwable whereTaken = b.whereTaken; // read before the release: afterwards a new lease may overwrite it
-            if (b.state == heldState[i] && pool.releaseIfStillLeased(b, heldState[i])) {
+            if (b.state == heldState[i] && pool.releaseIfStillLeased(b, heldState[i]) && !alreadyReported) {
                 pool.reportLeak(new LeakReport(owner, b.index, whereTaken));
             }
             held[i] = null;

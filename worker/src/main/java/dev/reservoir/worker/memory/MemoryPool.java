@@ -406,7 +406,7 @@ public final class MemoryPool implements AutoCloseable {
 
     private Block awaitBlock(Duration maxWait) throws MemoryPoolExhaustedException, InterruptedException {
         waits.increment();
-        long nanos = maxWait.toNanos();
+        long nanos = maxWait.compareTo(Duration.ofDays(365)) > 0 ? Long.MAX_VALUE : maxWait.toNanos(); // toNanos overflows past ~292 years
         waitLock.lockInterruptibly();
         try {
             waiters++;

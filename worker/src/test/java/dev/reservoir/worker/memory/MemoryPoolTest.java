@@ -156,6 +156,24 @@ class MemoryPoolTest {
     }
 
     @Test
+    void anUnboundedWaitIsAccepted() throws Exception {
+        try (MemoryPool pool = pool(64, 1, 1, LeakDetection.OFF)) {
+            Block only = pool.lease(LONG);
+            CompletableFuture<Block> waiter = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pool.lease(java.time.temporal.ChronoUnit.FOREVER.getDuration());
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, Executors.newVirtualThreadPerTaskExecutor());
+            await().until(() -> pool.stats().waits() == 1);
+            only.release();
+            waiter.get().release();
+            assertThat(pool.stats().waitTimeouts()).isZero();
+        }
+    }
+
+    @Test
     void doubleReleaseIsRejectedAndTheFreeListStaysIntact() {
         try (MemoryPool pool = pool(64, 4, 4, LeakDetection.OFF)) {
             Block b = pool.tryLease();
@@ -423,7 +441,8 @@ class MemoryPoolTest {
         List<LeakReport> reports = new CopyOnWriteArrayList<>();
         pool.onLeak(reports::add);
         Block a = pool.lease(LONG);
-        Block b = pool.openScope("task-7").lease(LONG);
+        LeaseScope scope = pool.openScope("task-7");
+        Block b = scope.lease(LONG);
         CompletableFuture<Object> waiter = CompletableFuture.supplyAsync(() -> {
             try {
                 return pool.lease(LONG);
@@ -443,6 +462,8 @@ class MemoryPoolTest {
         assertThatThrownBy(pool::tryLease).isInstanceOf(IllegalStateException.class).hasMessage("memory pool closed");
         assertThat(pool.stats().leaks()).isEqualTo(2);
         pool.close(); // idempotent
+        scope.close(); // the task ends after the pool closed: its lease was reported once, by the pool
+        assertThat(reports).hasSize(2);
         assertThat(pool.stats().leaks()).isEqualTo(2);
         assertThat(b.index()).isNotEqualTo(a.index());
     }
