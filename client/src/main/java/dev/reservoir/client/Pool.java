@@ -68,7 +68,7 @@ public final class Pool {
      * {@link TaskFailedException} (the remote error type and message; the task is dead-lettered) or
      * {@link ReservoirConnectionException}. Blocks only when {@code maxPending} tasks are unanswered.
      */
-    public CompletableFuture<Result> submit(String handler, byte[] payload) {
+    public TaskFuture submit(String handler, byte[] payload) {
         return submitTask(handler, payload).future;
     }
 
@@ -80,16 +80,16 @@ public final class Pool {
         return task;
     }
 
-    public CompletableFuture<Result> submit(String handler, String payload) {
+    public TaskFuture submit(String handler, String payload) {
         return submit(handler, payload.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Same as {@link #submit(String, byte[])}, under multiprocessing's name. */
-    public CompletableFuture<Result> applyAsync(String handler, byte[] payload) {
+    public TaskFuture applyAsync(String handler, byte[] payload) {
         return submit(handler, payload);
     }
 
-    public CompletableFuture<Result> applyAsync(String handler, String payload) {
+    public TaskFuture applyAsync(String handler, String payload) {
         return submit(handler, payload);
     }
 
@@ -186,6 +186,12 @@ public final class Pool {
     public Optional<Result> get(String taskId) {
         return Optional.ofNullable(client.withJedis("reading the result of " + taskId, jedis -> queue.result(jedis, taskId)))
                 .map(Result::of);
+    }
+
+    /** Queue depth, in-flight work, dead letters, counters and live workers of this pool, read from Redis now. */
+    public PoolStatus status() {
+        return client.withJedis("reading the status of pool " + keys.pool(), jedis -> new PoolStatus(keys.pool(), queue.backlog(jedis),
+                queue.inFlight(jedis), queue.deadLetters(jedis), queue.stats(jedis), queue.heartbeats(jedis)));
     }
 
     /** No new tasks through this handle; what was submitted still completes. */

@@ -95,8 +95,9 @@ final class Submitter implements Runnable {
                 PendingTask t = tasks.getFirst();
                 try {
                     connection.sendCommand(Protocol.Command.XADD, t.xaddArgs);
+                    t.future.markAccepted();
                 } catch (JedisDataException e) {
-                    t.future.completeExceptionally(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
+                    t.future.fail(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
                 }
                 return;
             }
@@ -107,11 +108,12 @@ final class Submitter implements Runnable {
             }
             pipeline.sync();
             for (int i = 0; i < tasks.size(); i++) {
+                PendingTask t = tasks.get(i);
                 try {
                     replies.get(i).get();
+                    t.future.markAccepted();
                 } catch (JedisDataException e) {
-                    PendingTask t = tasks.get(i);
-                    t.future.completeExceptionally(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
+                    t.future.fail(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
                 }
             }
         } catch (JedisConnectionException e) {
@@ -124,7 +126,7 @@ final class Submitter implements Runnable {
 
     private static void failAll(List<PendingTask> tasks, RuntimeException error) {
         for (PendingTask t : tasks) {
-            t.future.completeExceptionally(error);
+            t.future.fail(error);
         }
     }
 

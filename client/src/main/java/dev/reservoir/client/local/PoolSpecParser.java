@@ -108,9 +108,9 @@ public final class PoolSpecParser {
         Map<String, Object> mem = map("spec.memoryPool", spec.get("memoryPool"));
         mem = mem == null ? Map.of() : mem;
         unknown("spec.memoryPool", mem, MEMORY_FIELDS);
-        long blockSize = bytes("spec.memoryPool.blockSize", mem.get("blockSize"), d.memoryPool().blockSize(), 64, 1L << 30);
-        int blocks = integer("spec.memoryPool.blocks", mem.get("blocks"), d.memoryPool().blocks(), 1, 1 << 24);
-        int maxBlocks = integer("spec.memoryPool.maxBlocks", mem.get("maxBlocks"), Math.max(blocks, d.memoryPool().maxBlocks()), 1, 1 << 24);
+        long blockSize = bytes("spec.memoryPool.blockSize", mem.get("blockSize"), d.memoryPool().blockSize(), 64, 64L << 20);
+        int blocks = integer("spec.memoryPool.blocks", mem.get("blocks"), d.memoryPool().blocks(), 1, 1 << 20);
+        int maxBlocks = integer("spec.memoryPool.maxBlocks", mem.get("maxBlocks"), Math.max(blocks, d.memoryPool().maxBlocks()), 1, 1 << 22);
         if (maxBlocks < blocks) {
             problems.add("spec.memoryPool.maxBlocks: must be at least spec.memoryPool.blocks (" + blocks + "), got " + maxBlocks);
         }
@@ -133,7 +133,7 @@ public final class PoolSpecParser {
         }
         Duration visibility = duration("spec.queue.visibilityTimeout", queue.get("visibilityTimeout"), d.visibilityTimeout(),
                 Duration.ofSeconds(1));
-        int maxAttempts = integer("spec.queue.maxAttempts", queue.get("maxAttempts"), d.maxAttempts(), 1, 100);
+        int maxAttempts = integer("spec.queue.maxAttempts", queue.get("maxAttempts"), d.maxAttempts(), 1, 1000);
 
         Dispatch dispatch = d.dispatch();
         if (spec.get("dispatch") != null) {

@@ -81,7 +81,7 @@ class PoolSpecParserTest {
                         "spec.memoryPool.maxBlocks: must be at least spec.memoryPool.blocks (10), got 5",
                         "spec.queue.redis.url: Redis URL 'http://x' must start with redis:// or rediss://",
                         "spec.queue.visibilityTimeout: must be a duration such as 500ms, 30s or 2m, got 30",
-                        "spec.queue.maxAttempts: must be between 1 and 100, got 0",
+                        "spec.queue.maxAttempts: must be between 1 and 1000, got 0",
                         "spec.dispatch: must be one of SharedQueue, RoundRobin, Random, got 'Fastest'",
                         "spec.drainTimeout: must be a duration such as 500ms, 30s or 2m, got 'soon'"));
     }
