@@ -92,7 +92,7 @@ final class WorkloadRunner {
         long lastDone = 0;
         long lastTime = start;
         double rate = 0;
-        boolean tty = System.console() != null;
+        boolean tty = "1".equals(System.getenv("RESERVOIR_TTY")) || (System.console() != null && System.console().isTerminal());
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(tty ? 100 : 1000);
