@@ -394,6 +394,8 @@ public final class LocalPool implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            long alive = children.values().stream().filter(ChildWorker::alive).count();
+            options.events().accept("stopping: draining " + alive + " worker(s) (up to " + Quantities.formatDuration(spec.drainTimeout()) + ")");
             for (ChildWorker c : children.values()) {
                 if (c.alive()) {
                     c.drain();
@@ -430,6 +432,7 @@ public final class LocalPool implements AutoCloseable {
             }
             children.clear();
             stopRedis();
+            options.events().accept("stopped: every worker exited" + (embeddedRedis != null ? ", embedded Redis stopped" : ""));
         } finally {
             synchronized (this) {
                 state = State.STOPPED;
