@@ -13,6 +13,10 @@ final class LocalPoolOptions {
     @Option(names = "--threads", paramLabel = "T", defaultValue = "8", description = "Threads per worker (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "1",
+            description = "Tasks a worker claims beyond its free threads (default ${DEFAULT-VALUE}).")
+    int prefetch;
+
     PoolSpec spec(String name) {
         if (workers < 1 || workers > 256) {
             throw new CliException(ExitCodes.USAGE, "--workers: must be between 1 and 256, got " + workers);
@@ -20,7 +24,10 @@ final class LocalPoolOptions {
         if (threads < 1 || threads > 1024) {
             throw new CliException(ExitCodes.USAGE, "--threads: must be between 1 and 1024, got " + threads);
         }
-        return PoolSpec.defaults(name, workers, threads).withDrainTimeout(Duration.ofSeconds(20));
+        if (prefetch < 0 || prefetch > 1024) {
+            throw new CliException(ExitCodes.USAGE, "--prefetch: must be between 0 and 1024, got " + prefetch);
+        }
+        return PoolSpec.defaults(name, workers, threads).withPrefetch(prefetch).withDrainTimeout(Duration.ofSeconds(20));
     }
 
     /** Starts the pool, stops it on Ctrl-C / SIGTERM too, and waits until every worker is RUNNING. */

@@ -34,6 +34,11 @@ public record PoolSpec(String name, int replicas, int threads, String threadMode
                 maxTasksPerWorker, drainTimeout);
     }
 
+    public PoolSpec withPrefetch(int n) {
+        return new PoolSpec(name, replicas, threads, threadMode, n, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
+                maxTasksPerWorker, drainTimeout);
+    }
+
     public PoolSpec withMaxTasksPerWorker(long n) {
         return new PoolSpec(name, replicas, threads, threadMode, prefetch, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
                 n, drainTimeout);

@@ -121,4 +121,30 @@ class LauncherIT {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void aKilledSupervisorLeavesNoWorkerOrRedisBehind() throws Exception {
+        Path yaml = dir.resolve("pool.yaml");
+        Files.writeString(yaml, """
+                apiVersion: reservoir.dev/v1alpha1
+                kind: WorkerPool
+                metadata: {name: orphans}
+                spec: {replicas: 2, threads: 1, drainTimeout: 5s}
+                """);
+        Process p = new ProcessBuilder("setsid", LAUNCHER, "local", "-f", yaml.toString()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("Ctrl-C drains")) {
+                // wait until ready
+            }
+            List<ProcessHandle> started = p.descendants().toList();
+            ProcessHandle jvm = started.stream().filter(h -> h.info().commandLine().orElse("").contains("ReservoirCli")).findFirst().orElseThrow();
+            jvm.destroyForcibly(); // kill -9 the supervisor: no shutdown hook runs
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertNothingLeft(started, "supervisor killed");
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
 }
