@@ -166,6 +166,7 @@ public final class Worker implements AutoCloseable {
         housekeeper.scheduleWithFixedDelay(this::renewClaims, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::enforceTimeouts, 100, 100, TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::publishHeartbeat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        housekeeper.scheduleWithFixedDelay(this::trimStream, 1000, 1000, TimeUnit.MILLISECONDS);
         LOG.info("worker started: " + config + (http != null ? " http=" + http.port() : "") + " handlers=" + handlers.names());
         return this;
     }
@@ -583,6 +584,16 @@ public final class Worker implements AutoCloseable {
         } catch (RuntimeException e) {
             metrics.redisErrors.increment();
             LOG.fine("could not renew claims: " + e.getMessage());
+        }
+    }
+
+    /** Acknowledged entries are removed in bulk here rather than one XDEL per task (see complete.lua). */
+    private void trimStream() {
+        try (Jedis jedis = redis.getResource()) {
+            queue.trim(jedis);
+        } catch (RuntimeException e) {
+            metrics.redisErrors.increment();
+            LOG.fine("could not trim the stream: " + e.getMessage());
         }
     }
 

