@@ -29,7 +29,7 @@ class ConnectionLossTest {
                     futures.add(pool.submit("echo", "v" + i));
                 }
                 try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
-                    await().atMost(Duration.ofSeconds(10)).until(() -> jedis.xlen(new PoolKeys("loss").tasks()) == 50);
+                    await().atMost(Duration.ofSeconds(10)).until(() -> new dev.reservoir.redis.PoolQueue("loss").backlog(jedis) == 50);
                 }
             }
             redis.kill();
@@ -53,7 +53,7 @@ class ConnectionLossTest {
             Pool pool = reservoir.pool("down");
             CompletableFuture<Result> waiting = pool.submit("echo", "x");
             try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> jedis.xlen(new PoolKeys("down").tasks()) == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> new dev.reservoir.redis.PoolQueue("down").backlog(jedis) == 1);
             }
             redis.kill();
             assertThatThrownBy(waiting::get).isInstanceOf(ExecutionException.class).cause()

@@ -42,7 +42,7 @@ final class QueueConsumer implements AutoCloseable {
                     Thread.sleep(5);
                     continue;
                 }
-                long outstanding = jedis.xlen(queue.keys().tasks());
+                long outstanding = queue.backlog(jedis) + queue.inFlight(jedis);
                 maxOutstandingInRedis.accumulateAndGet((int) outstanding, Math::max);
                 List<StreamEntry> entries = queue.read(jedis, "test-worker", 50, Duration.ofMillis(50));
                 List<PoolQueue.Outcome> outcomes = new ArrayList<>();
