@@ -94,6 +94,9 @@ public final class LocalPool implements AutoCloseable {
     /** Confined to the supervisor thread. */
     private Jedis jedis;
     private int sequence;
+    /** Confined to the supervisor thread: crash-loop back-off of creates. */
+    private long crashBackoffMillis;
+    private long createNotBefore;
     /** Written by the supervisor thread; read by anyone. */
     private volatile String lastReason = "starting";
     private volatile int replaced;
@@ -269,6 +272,9 @@ public final class LocalPool implements AutoCloseable {
             }
             expectations.expectDrain(spec.name(), name, now);
         }
+        if (plan.create() > 0 && now < createNotBefore) {
+            return; // crash-loop back-off: the next pass after it creates
+        }
         for (int i = 0; i < plan.create(); i++) {
             if (!isRunning()) {
                 return;
@@ -281,8 +287,16 @@ public final class LocalPool implements AutoCloseable {
     }
 
     private void noteFailure(ChildWorker c, boolean hadHeartbeat) {
-        if (!hadHeartbeat && System.currentTimeMillis() - c.createdAtMillis < 60_000) {
+        long now = System.currentTimeMillis();
+        if (!hadHeartbeat && now - c.createdAtMillis < 60_000) {
             failedAtStart++;
+        }
+        if (now - c.createdAtMillis < 10_000) {
+            // Died young: like a CrashLoopBackOff, wait 1 s, 2 s, ... up to 30 s before the next start.
+            crashBackoffMillis = crashBackoffMillis == 0 ? 1000 : Math.min(30_000, crashBackoffMillis * 2);
+            createNotBefore = now + crashBackoffMillis;
+        } else {
+            crashBackoffMillis = 0;
         }
         lastFailedName = c.name;
         lastFailedLog = c.log;
