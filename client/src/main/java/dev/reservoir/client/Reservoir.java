@@ -137,7 +137,8 @@ public final class Reservoir implements AutoCloseable {
     }
 
     void send(PendingTask task) {
-        submitter.enqueue(task);
+        // Registered already: it is lone when it is the only task waiting.
+        submitter.enqueue(task, pending.size() == 1);
     }
 
     void sendAll(List<PendingTask> tasks) {

@@ -20,6 +20,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * (up to {@code batch}) and sends it as one pipeline, so a lone task costs one round trip and a burst
  * costs one round trip per batch — submissions batch themselves under load without a linger delay.
  *
+ * A lone task (nothing else outstanding) is sent by its caller directly, saving a thread hand-off
+ * on the latency path.
+ *
  * <p>Lifecycle: RUNNING → (stop) DRAINING: sends what is queued → STOPPED. A broken connection fails
  * the batch in hand (those tasks may or may not have reached Redis) and the next batch reconnects.
  */
@@ -33,8 +36,9 @@ final class Submitter implements Runnable {
     private final Thread thread;
     /** Set once by {@link #stop()}; read by the submitter thread. */
     private volatile boolean stopping;
-    /** Confined to the submitter thread. */
+    /** The connection and its state; used by the submitter thread and by callers sending a lone task directly. Guarded by connectionLock. */
     private Jedis connection;
+    private final java.util.concurrent.locks.ReentrantLock connectionLock = new java.util.concurrent.locks.ReentrantLock();
 
     Submitter(RedisEndpoint endpoint, String clientName, int batch) {
         this.endpoint = endpoint;
@@ -47,7 +51,20 @@ final class Submitter implements Runnable {
         thread.start();
     }
 
-    void enqueue(PendingTask task) {
+    /**
+     * Sends a task. A lone task (nothing else outstanding in the client, nothing queued, connection
+     * free) is sent on the caller's thread, saving a thread hand-off on the latency path; anything
+     * else goes through the queue so that bursts batch up.
+     */
+    void enqueue(PendingTask task, boolean lone) {
+        if (lone && queue.isEmpty() && !stopping && connectionLock.tryLock()) {
+            try {
+                send(List.of(task));
+            } finally {
+                connectionLock.unlock();
+            }
+            return;
+        }
         queue.add(task);
     }
 
@@ -69,7 +86,12 @@ final class Submitter implements Runnable {
                 }
                 inHand.add(first);
                 queue.drainTo(inHand, batch - 1);
-                send(inHand);
+                connectionLock.lock();
+                try {
+                    send(inHand);
+                } finally {
+                    connectionLock.unlock();
+                }
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException e) {
@@ -82,7 +104,12 @@ final class Submitter implements Runnable {
         List<PendingTask> left = new ArrayList<>();
         queue.drainTo(left);
         failAll(left, new ReservoirException("client closed before the task was sent; it was not submitted"));
-        closeConnection();
+        connectionLock.lock();
+        try {
+            closeConnection();
+        } finally {
+            connectionLock.unlock();
+        }
     }
 
     private void send(List<PendingTask> tasks) {

@@ -45,6 +45,9 @@ final class QueueConsumer implements AutoCloseable {
                 long outstanding = queue.backlog(jedis) + queue.inFlight(jedis);
                 maxOutstandingInRedis.accumulateAndGet((int) outstanding, Math::max);
                 List<StreamEntry> entries = queue.read(jedis, "test-worker", 50, Duration.ofMillis(50));
+                while (hold && !stopping) {
+                    Thread.sleep(5); // claimed while hold was set: keep them unanswered until released
+                }
                 List<PoolQueue.Outcome> outcomes = new ArrayList<>();
                 for (StreamEntry e : entries) {
                     Task t = Task.fromFields(e.fields());
