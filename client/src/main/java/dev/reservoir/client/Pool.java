@@ -106,11 +106,18 @@ public final class Pool {
      * Runs a task and waits at most {@code timeout}.
      *
      * @throws TaskFailedException     the task failed (remote error type and message)
-     * @throws ResultTimeoutException  no outcome within {@code timeout}; the task may still run
+     * @throws ResultTimeoutException  no outcome within {@code timeout}; the task may still run, and is no
+     *                                 longer counted by {@link #join()} or {@code maxPending}
      */
     public Result apply(String handler, byte[] payload, Duration timeout) {
         PendingTask task = submitTask(handler, payload);
-        return await(task.future, timeout, task.taskId);
+        try {
+            return await(task.future, timeout, task.taskId);
+        } catch (ResultTimeoutException e) {
+            // The caller has given up and holds no future: stop tracking it (the task still runs; get() finds its result).
+            task.future.cancel(false);
+            throw e;
+        }
     }
 
     static Result await(CompletableFuture<Result> future, Duration timeout, String label) {

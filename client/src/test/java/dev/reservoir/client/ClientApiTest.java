@@ -104,6 +104,9 @@ class ClientApiTest {
                 .isInstanceOfSatisfying(ResultTimeoutException.class, e -> {
                     assertThat(e).isNotInstanceOf(TaskFailedException.class);
                     assertThat(e.getMessage()).contains("get(");
+                    // the caller gave up: nothing is tracked for it any more
+                    assertThat(pool.outstanding()).isZero();
+                    assertThat(reservoir.pendingCount()).isZero();
                     consumer.hold = false;
                     await().atMost(Duration.ofSeconds(10)).until(() -> pool.get(e.taskId()).isPresent());
                     assertThat(pool.get(e.taskId()).orElseThrow().valueAsString()).isEqualTo("late");

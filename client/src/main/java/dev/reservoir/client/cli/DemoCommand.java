@@ -25,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tasks", paramLabel = "N", defaultValue = "20000", description = "Tasks to run (default ${DEFAULT-VALUE}).")
     long tasks;
 
-    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "2048", description = "Tasks in flight at most (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "256", description = "Tasks in flight at most (default ${DEFAULT-VALUE}).")
     int maxInFlight;
 
     @Override

@@ -84,6 +84,7 @@ public final class LocalPool implements AutoCloseable {
     private final RedisEndpoint endpoint;
     private final PoolQueue queue;
     private final String revision;
+    private final String workerPrefix;
     private final Path logDir;
     private final Expectations expectations = new Expectations();
     /** Children by name. Written by the supervisor thread, and by close() after the supervisor stopped. */
@@ -138,6 +139,9 @@ public final class LocalPool implements AutoCloseable {
                     + " (check --redis, or leave it out to use an embedded Redis)", e);
         }
         revision = revisionOf(workerEnv("x"));
+        // On a shared Redis a previous run's consumers may still own entries: never reuse their names.
+        workerPrefix = embeddedRedis != null ? spec.name()
+                : spec.name() + "-" + Long.toHexString(System.currentTimeMillis() & 0xffff);
         supervisor = Thread.ofPlatform().name("reservoir-local-supervisor").unstarted(this::superviseLoop);
     }
 
@@ -325,7 +329,7 @@ public final class LocalPool implements AutoCloseable {
     }
 
     private ChildWorker spawn() {
-        String name = spec.name() + "-w" + (++sequence);
+        String name = workerPrefix + "-w" + (++sequence);
         Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
