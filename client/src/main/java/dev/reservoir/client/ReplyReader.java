@@ -137,7 +137,10 @@ final class ReplyReader implements Runnable {
             args[5 + i] = b(keys.get(i));
             args[5 + keys.size() + i] = b(streams.get(keys.get(i)));
         }
-        Object reply = connection.sendBlockingCommand(Protocol.Command.XREAD, args);
+        // Not sendBlockingCommand: that lifts the socket timeout, and a peer gone silent (no RST) would
+        // hang the reader for ever. BLOCK is 1 s and the socket timeout 10 s, so a dead link shows up as
+        // a timeout within 10 s and the reader reconnects.
+        Object reply = connection.sendCommand(Protocol.Command.XREAD, args);
         if (reply == null) {
             return; // timed out, or woken to pick up a new stream
         }
