@@ -77,11 +77,10 @@ final class DemoCommand implements Callable<Integer> {
             reservoir.close();
         } finally {
             System.out.println();
-            System.out.print("Stopping: draining workers, stopping Redis... ");
-            System.out.flush();
+            System.out.println("Stopping: drain every worker, then stop Redis");
             long s = System.nanoTime();
             pool.close();
-            System.out.printf("done in %.1f s. Nothing left running.%n", (System.nanoTime() - s) / 1e9);
+            System.out.printf("Stopped in %.1f s. Nothing left running.%n", (System.nanoTime() - s) / 1e9);
         }
         System.out.println("Next: bin/reservoir local -f pool.yaml, bin/reservoir bench, bin/reservoir --help");
         return ExitCodes.OK;
