@@ -175,17 +175,21 @@ public final class Pool {
 
     /** Submits a chunk of tasks as one batch; used by {@link ResultIterator}. */
     List<CompletableFuture<Result>> submitChunk(String handler, List<byte[]> payloads) {
-        List<PendingTask> tasks = new ArrayList<>(payloads.size());
+        List<CompletableFuture<Result>> futures = new ArrayList<>(payloads.size());
+        List<PendingTask> batch = new ArrayList<>(payloads.size());
         for (byte[] p : payloads) {
-            tasks.add(prepare(handler, p));
-        }
-        acquire(tasks.size());
-        List<CompletableFuture<Result>> futures = new ArrayList<>(tasks.size());
-        for (PendingTask t : tasks) {
+            PendingTask t = prepare(handler, p);
+            if (!permits.tryAcquire()) {
+                // At maxPending: send what this chunk has so far, so that its answers can free permits.
+                client.sendAll(batch);
+                batch = new ArrayList<>();
+                acquire(1);
+            }
             track(t);
             futures.add(t.future);
+            batch.add(t);
         }
-        client.sendAll(tasks);
+        client.sendAll(batch);
         return futures;
     }
 

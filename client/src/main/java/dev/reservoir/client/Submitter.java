@@ -60,6 +60,8 @@ final class Submitter implements Runnable {
         if (lone && queue.isEmpty() && !stopping && connectionLock.tryLock()) {
             try {
                 send(List.of(task));
+            } catch (RuntimeException e) {
+                task.future.fail(new ReservoirException("could not submit: " + e, e));
             } finally {
                 connectionLock.unlock();
             }

@@ -203,6 +203,16 @@ class ClientApiTest {
     }
 
     @Test
+    void aChunkLargerThanMaxPendingStillFlows() throws Exception {
+        Pool tight = reservoir.pool("tight", PoolOptions.defaults().withMaxPending(3));
+        try (QueueConsumer c = new QueueConsumer(redis.url(), "tight")) {
+            List<byte[]> input = IntStream.range(0, 100).mapToObj(i -> b("c" + i)).toList();
+            List<Result> results = tight.map("echo", input, new MapOptions(64, 16));
+            assertThat(results).extracting(Result::valueAsString).containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "c" + i).toList());
+        }
+    }
+
+    @Test
     void aSecondPoolIsReadByTheSameReplyReader() {
         Pool other = reservoir.pool("other");
         try (QueueConsumer c = new QueueConsumer(redis.url(), "other")) {
