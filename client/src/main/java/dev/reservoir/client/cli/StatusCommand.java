@@ -29,12 +29,21 @@ final class StatusCommand implements Callable<Integer> {
         Duration every = Cli.duration("--interval", interval);
         try (Reservoir reservoir = connection.connect()) {
             var pool = reservoir.pool(connection.pool);
+            long lastCompleted = -1;
+            long lastAt = 0;
             do {
                 PoolStatus status = pool.status();
+                long now = System.nanoTime();
                 if (watch) {
                     System.out.print("\033[H\033[2J");
                 }
                 print(System.out, reservoir.endpoint().toString(), status);
+                long completed = status.counters().get(StatsFields.COMPLETED) + status.counters().get(StatsFields.FAILED);
+                if (watch && lastCompleted >= 0) {
+                    System.out.printf("rate %,.0f tasks/s%n", (completed - lastCompleted) * 1e9 / Math.max(1, now - lastAt));
+                }
+                lastCompleted = completed;
+                lastAt = now;
                 System.out.flush();
                 if (watch) {
                     Thread.sleep(every.toMillis());
