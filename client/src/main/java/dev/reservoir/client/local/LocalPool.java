@@ -101,6 +101,11 @@ public final class LocalPool implements AutoCloseable {
     /** Written by the supervisor thread; read by anyone. */
     private volatile String lastReason = "starting";
     private volatile int replaced;
+    /** Written by the supervisor thread; read by awaitReady for its verdict and message. */
+    private volatile int failedAtStart;
+    private volatile String lastFailedName;
+    private volatile String lastFailedTail;
+    private volatile Path lastFailedLog;
 
     private LocalPool(PoolSpec spec, Options options) {
         this.spec = spec;
@@ -208,12 +213,6 @@ public final class LocalPool implements AutoCloseable {
         }
         throw new LocalPoolException("workers not ready within " + timeout.toSeconds() + " s (" + lastReason + "); logs in " + logDir);
     }
-
-    // Written by the supervisor thread; read by awaitReady for its message.
-    private volatile int failedAtStart;
-    private volatile String lastFailedName;
-    private volatile String lastFailedTail;
-    private volatile Path lastFailedLog;
 
     private void superviseLoop() {
         while (isRunning()) {
