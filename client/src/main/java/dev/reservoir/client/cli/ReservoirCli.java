@@ -46,6 +46,13 @@ public final class ReservoirCli implements Runnable {
             cmd.getErr().flush();
             return code;
         });
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println("error: " + e.getMessage() + " (see '" + name + " --help')");
+            cmd.getErr().flush();
+            return ExitCodes.USAGE;
+        });
         return cli.execute(args);
     }
 

@@ -182,6 +182,12 @@ class CliTest {
         }
         Run top = run("--help");
         assertThat(top.out()).contains("Exit codes:").contains("demo").contains("bench");
-        assertThat(run("no-such-command").exit()).isEqualTo(ExitCodes.USAGE);
+        Run unknown = run("no-such-command");
+        assertThat(unknown.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknown.err().lines().toList()).hasSize(1);
+        assertThat(unknown.err()).startsWith("error: Unmatched argument").contains("'reservoir --help'");
+        Run missing = run("apply");
+        assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(missing.err()).startsWith("error: Missing required parameter").contains("'reservoir apply --help'");
     }
 }
