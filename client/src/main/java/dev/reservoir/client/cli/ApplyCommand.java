@@ -20,7 +20,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HANDLER", description = "Handler to run, e.g. echo, sleep, sha256.")
     String handler;
 
-    @Parameters(index = "1", paramLabel = "PAYLOAD", defaultValue = "", description = "Payload (UTF-8 text; default empty).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PAYLOAD", defaultValue = "", description = "Payload (UTF-8 text; default empty).")
     String payload;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",

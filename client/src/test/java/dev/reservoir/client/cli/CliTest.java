@@ -188,6 +188,6 @@ class CliTest {
         assertThat(unknown.err()).startsWith("error: Unmatched argument").contains("'reservoir --help'");
         Run missing = run("apply");
         assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(missing.err()).startsWith("error: Missing required parameter").contains("'reservoir apply --help'");
+        assertThat(missing.err()).startsWith("error: Missing required parameter: 'HANDLER'").contains("'reservoir apply --help'");
     }
 }
