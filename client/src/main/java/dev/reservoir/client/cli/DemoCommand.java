@@ -43,6 +43,12 @@ final class DemoCommand implements Callable<Integer> {
         byte[] kib = "x".repeat(1024).getBytes(StandardCharsets.UTF_8);
         try (Reservoir reservoir = Reservoir.connect(pool.redisUrl())) {
             Pool p = reservoir.pool(spec.name());
+            // Fresh JVMs interpret before they compile: a short warm-up keeps that out of the figures.
+            System.out.print("Warming up the workers' JIT... ");
+            System.out.flush();
+            p.map("echo", java.util.Collections.nCopies(3000, kib), new dev.reservoir.client.MapOptions(512, 64));
+            p.map("sha256", java.util.Collections.nCopies(2 * spec.replicas() * spec.threads(), "64Kix8".getBytes(StandardCharsets.UTF_8)));
+            System.out.println("done.");
             WorkloadRunner.Outcome o = WorkloadRunner.run(p, tasks, maxInFlight, i -> {
                 int r = (int) (i % 100);
                 if (r < 80) {
