@@ -22,7 +22,7 @@ class RecyclingTest {
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         PoolSpec spec = PoolSpec.defaults("recycle", 1, 2).withMaxTasksPerWorker(40).withDrainTimeout(Duration.ofSeconds(10));
         Map<String, Long> pids;
-        try (LocalPool local = LocalPool.start(spec, LocalPool.Options.defaults().withEvents(events::add))) {
+        try (LocalPool local = LocalPool.start(spec, LocalPool.Options.defaults().withEvents(e -> events.add(java.time.LocalTime.now() + " " + e)))) {
             local.awaitReady(Duration.ofSeconds(120));
             try (Reservoir reservoir = Reservoir.connect(local.redisUrl())) {
                 List<byte[]> input = IntStream.range(0, 200).mapToObj(i -> ("r" + i).getBytes(StandardCharsets.UTF_8)).toList();
@@ -31,9 +31,9 @@ class RecyclingTest {
                     assertThat(results.get(i).valueAsString()).isEqualTo("r" + i);
                 }
                 long workersUsed = results.stream().map(Result::worker).distinct().count();
-                assertThat(workersUsed).as("200 tasks at 40 per worker").isGreaterThanOrEqualTo(5);
+                assertThat(workersUsed).as("200 tasks at 40 per worker; pool events: %s", events).isGreaterThanOrEqualTo(5);
             }
-            assertThat(local.replaced()).isGreaterThanOrEqualTo(4);
+            assertThat(local.replaced()).as("pool events: %s", events).isGreaterThanOrEqualTo(4);
             assertThat(events).anyMatch(e -> e.contains("recycled after maxTasksPerWorker=40"));
             pids = local.workerPids();
         }
