@@ -94,7 +94,7 @@ public final class RedisServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("redis-server exited at start: " + log());
             }
-            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+            try (Jedis jedis = RedisEndpoint.parse(url(), null).connect("reservoir-ping", Duration.ofMillis(500))) {
                 if ("PONG".equals(jedis.ping())) {
                     return;
                 }
