@@ -29,6 +29,7 @@ public final class PoolQueue {
     private static final Script RECLAIM = Script.load("reclaim");
     private static final Script RENEW = Script.load("renew");
     private static final Script DELETE_CONSUMER = Script.load("delete-consumer");
+    private static final Script TRIM = Script.load("trim");
 
     private final PoolKeys keys;
     private final byte[] tasksKey;
@@ -210,10 +211,45 @@ public final class PoolQueue {
         return written;
     }
 
-    /** Entries not yet delivered to any worker (stream length minus claimed). */
+    /**
+     * Entries not yet delivered to any worker: the group's lag. Acknowledged entries stay in the
+     * stream until {@link #trim} removes them, so the stream length is not the backlog.
+     */
+    @SuppressWarnings("unchecked")
     public long backlog(Jedis jedis) {
-        long length = Replies.number(jedis.sendCommand(Protocol.Command.XLEN, tasksKey));
-        return Math.max(0, length - inFlight(jedis));
+        List<Object> groups;
+        try {
+            groups = (List<Object>) jedis.sendCommand(Protocol.Command.XINFO, b("GROUPS"), tasksKey);
+        } catch (JedisDataException e) {
+            return 0; // no stream yet
+        }
+        for (Object g : groups) {
+            List<Object> fields = (List<Object>) g;
+            Map<String, Object> info = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                info.put(Replies.text(fields.get(i)), fields.get(i + 1));
+            }
+            if (PoolKeys.GROUP.equals(Replies.text(info.get("name")))) {
+                Object lag = info.get("lag");
+                if (lag != null) {
+                    return Replies.number(lag);
+                }
+                // lag unknown (entries deleted after the group's position): count what follows it
+                String last = Replies.text(info.get("last-delivered-id"));
+                List<Object> rest = (List<Object>) jedis.sendCommand(Protocol.Command.XRANGE, tasksKey, b("(" + last), b("+"));
+                return rest.size();
+            }
+        }
+        return Replies.number(jedis.sendCommand(Protocol.Command.XLEN, tasksKey));
+    }
+
+    /** Removes acknowledged entries from the head of the stream (workers call it periodically). */
+    public long trim(Jedis jedis) {
+        try {
+            return Replies.number(TRIM.run(jedis, List.of(tasksKey), List.of(group)));
+        } catch (JedisDataException e) {
+            return 0; // no stream or group yet
+        }
     }
 
     /** Entries claimed by workers and not yet acknowledged. */

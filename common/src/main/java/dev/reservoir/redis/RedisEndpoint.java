@@ -74,6 +74,7 @@ public record RedisEndpoint(String host, int port, boolean tls, String user, Str
                 .database(database)
                 .ssl(tls)
                 .resp2()
+                .autoNegotiateProtocol(false)
                 .clientName(clientName);
         if (password != null) {
             builder.user(user).password(password);

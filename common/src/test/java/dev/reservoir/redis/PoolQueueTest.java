@@ -69,6 +69,9 @@ class PoolQueueTest {
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
         assertThat(jedis.ttl(keys.result("a"))).isBetween(1L, 60L);
         assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(queue.backlog(jedis)).isZero();
+        assertThat(jedis.xlen(keys.tasks())).as("acknowledged, not yet trimmed").isEqualTo(1);
+        assertThat(queue.trim(jedis)).isEqualTo(1);
         assertThat(jedis.xlen(keys.tasks())).isZero();
         assertThat(queue.stats(jedis).get(StatsFields.COMPLETED)).isEqualTo(1);
 
@@ -148,6 +151,30 @@ class PoolQueueTest {
         @SuppressWarnings("unchecked")
         List<Object> consumers = (List<Object>) jedis.sendCommand(Protocol.Command.XINFO, "CONSUMERS", keys.tasks(), PoolKeys.GROUP);
         assertThat(consumers).hasSize(1); // only "w"
+    }
+
+    @Test
+    void trimNeverRemovesClaimedOrWaitingEntries() {
+        for (int i = 0; i < 6; i++) {
+            queue.submit(jedis, task("k" + i));
+        }
+        List<StreamEntry> claimed = queue.read(jedis, "w1", 3, Duration.ofMillis(100));
+        TaskResult ok = TaskResult.ok("k1", new byte[0], 1, "w1", 1);
+        // complete the second claimed entry only: the first is still claimed, three are waiting
+        queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(1).id(), ok, null, "echo", null)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        assertThat(queue.trim(jedis)).isZero();
+        assertThat(jedis.xlen(keys.tasks())).isEqualTo(6);
+        assertThat(queue.backlog(jedis)).isEqualTo(3);
+        // complete the first: the two leading acknowledged entries go, the third (claimed) stays
+        queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(0).id(), TaskResult.ok("k0", new byte[0], 1, "w1", 1),
+                null, "echo", null)), Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        assertThat(queue.trim(jedis)).isEqualTo(2);
+        assertThat(jedis.xlen(keys.tasks())).isEqualTo(4);
+        assertThat(queue.inFlight(jedis)).isEqualTo(1);
+        assertThat(queue.backlog(jedis)).isEqualTo(3);
+        // the waiting ones are still delivered
+        assertThat(queue.read(jedis, "w2", 10, Duration.ofMillis(100))).hasSize(3);
     }
 
     @Test

@@ -1,0 +1,48 @@
+package dev.reservoir.worker;
+
+import dev.reservoir.protocol.Task;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One claimed stream entry inside the worker, from claim to the write of its outcome.
+ *
+ * <p>State machine (transitions by compare-and-set on {@link #state}, so exactly one party acts on a job):
+ * <pre>
+ * QUEUED ──runner takes it──▶ RUNNING ──handler returns/throws──▶ FINISHED ──outcome written──▶ (removed)
+ *   │                            │
+ *   └──drain hands it back──▶ HANDED_BACK      └──drain timeout──▶ ABANDONED (requeued; a late result is dropped)
+ * </pre>
+ * Entries that fail before running (malformed, unknown handler, too large, attempts used up) go
+ * straight from QUEUED to FINISHED.
+ */
+final class Job {
+    enum State { QUEUED, RUNNING, FINISHED, HANDED_BACK, ABANDONED }
+
+    final String streamId;
+    /** Null when the entry was malformed. */
+    final Task task;
+    /** Attempt number of this run: the attempt field plus deliveries beyond the first (lost runs count). */
+    final int attempt;
+    final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+    final long claimedAtNanos = System.nanoTime();
+
+    /** Written by the runner thread before it publishes RUNNING; read by the timeout watchdog. */
+    volatile Thread runner;
+    volatile long deadlineNanos;
+    /** Set by the watchdog when the deadline passed (the runner then reports a timeout). */
+    volatile boolean timedOut;
+
+    Job(String streamId, Task task, int attempt) {
+        this.streamId = streamId;
+        this.task = task;
+        this.attempt = attempt;
+    }
+
+    boolean transition(State from, State to) {
+        return state.compareAndSet(from, to);
+    }
+
+    String taskId() {
+        return task == null ? streamId : task.id();
+    }
+}

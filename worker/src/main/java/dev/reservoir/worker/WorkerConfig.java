@@ -1,0 +1,224 @@
+package dev.reservoir.worker;
+
+import static dev.reservoir.protocol.WorkerEnv.*;
+
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.Quantities;
+import dev.reservoir.redis.RedisEndpoint;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * Everything a worker is told at start, read from {@code RESERVOIR_*} environment variables (the
+ * operator sets them on pods, local mode on child processes) and {@code --name=value} flags (which win).
+ * {@link #fromEnvironment} validates every value and reports all problems at once, one line each,
+ * naming the variable and what to do. Meanings and defaults: docs/configuration.md.
+ */
+public record WorkerConfig(
+        String pool,
+        String workerId,
+        RedisEndpoint redis,
+        int threads,
+        ThreadMode threadMode,
+        int prefetch,
+        int blockSize,
+        int blocks,
+        int maxBlocks,
+        Duration memoryWait,
+        Duration visibilityTimeout,
+        int maxAttempts,
+        Duration taskTimeout,
+        Duration resultTtl,
+        long maxTasksPerWorker,
+        Duration drainTimeout,
+        int httpPort,
+        Path handlersDir,
+        Duration heartbeatInterval) {
+
+    public enum ThreadMode { PLATFORM, VIRTUAL }
+
+    /** Raised with every problem found, one per line. */
+    public static final class InvalidConfigException extends RuntimeException {
+        private final List<String> problems;
+
+        InvalidConfigException(List<String> problems) {
+            super(String.join("\n", problems));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
+
+    public static WorkerConfig fromEnvironment(Map<String, String> env, String[] args) {
+        Map<String, String> values = new java.util.HashMap<>(env);
+        List<String> problems = new ArrayList<>();
+        for (String arg : args) {
+            // --threads=8 → RESERVOIR_THREADS=8
+            if (arg.startsWith("--") && arg.contains("=")) {
+                String name = arg.substring(2, arg.indexOf('=')).replace('-', '_').toUpperCase(Locale.ROOT);
+                values.put("RESERVOIR_" + name, arg.substring(arg.indexOf('=') + 1));
+            } else {
+                problems.add("argument '" + arg + "' is not understood: use --name=value, e.g. --threads=8 (see docs/configuration.md)");
+            }
+        }
+        Reader r = new Reader(values, problems);
+        String pool = r.text(POOL, "default");
+        try {
+            new PoolKeys(pool);
+        } catch (IllegalArgumentException e) {
+            problems.add(POOL + ": " + e.getMessage());
+        }
+        String workerId = r.text(WORKER_ID, defaultWorkerId());
+        if (!PoolKeys.isValidId(workerId)) {
+            problems.add(WORKER_ID + "='" + workerId + "': use 1-128 letters, digits, '.', '_' or '-' (the pod name is a good id)");
+        }
+        RedisEndpoint redis = null;
+        try {
+            redis = RedisEndpoint.parse(r.text(REDIS_URL, "redis://127.0.0.1:6379"), values.get(REDIS_PASSWORD));
+        } catch (IllegalArgumentException e) {
+            problems.add(REDIS_URL + ": " + e.getMessage());
+        }
+        int threads = (int) r.number(THREADS, Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 1024);
+        ThreadMode mode = r.choice(THREAD_MODE, ThreadMode.PLATFORM);
+        int prefetch = (int) r.number(PREFETCH, 1, 0, 1024);
+        long blockSize = r.bytes(BLOCK_SIZE, 64 * 1024, 64, 64L * 1024 * 1024);
+        int blocks = (int) r.number(BLOCKS, Math.max(16, 2L * (threads + prefetch)), 1, 1 << 20);
+        int maxBlocks = (int) r.number(MAX_BLOCKS, Math.max(blocks, 4L * (threads + prefetch)), 1, 1 << 22);
+        if (maxBlocks < blocks) {
+            problems.add(MAX_BLOCKS + "=" + maxBlocks + " is below " + BLOCKS + "=" + blocks + ": maxBlocks must be >= blocks");
+        }
+        Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
+        Duration visibility = r.duration(VISIBILITY_TIMEOUT, Duration.ofSeconds(30));
+        if (visibility.toMillis() < 300) {
+            problems.add(VISIBILITY_TIMEOUT + "=" + Quantities.formatDuration(visibility) + " is too short: use at least 300ms (claims are renewed every third of it)");
+        }
+        int maxAttempts = (int) r.number(MAX_ATTEMPTS, 3, 1, 1000);
+        Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
+        Duration resultTtl = r.duration(RESULT_TTL, Duration.ofHours(24));
+        long maxTasks = r.number(MAX_TASKS_PER_WORKER, 0, 0, Long.MAX_VALUE);
+        Duration drainTimeout = r.duration(DRAIN_TIMEOUT, Duration.ofSeconds(60));
+        int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
+        String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
+        Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return new WorkerConfig(pool, workerId, redis, threads, mode, prefetch, (int) blockSize, blocks, maxBlocks, memoryWait,
+                visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat);
+    }
+
+    /** Claim slots: threads plus prefetch. The worker never holds more claimed tasks than this. */
+    public int slots() {
+        return threads + prefetch;
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "worker";
+        }
+        String id = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-" + ProcessHandle.current().pid() + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        return id.length() > 120 ? id.substring(id.length() - 120) : id;
+    }
+
+    /** Reads and checks values, collecting problems instead of stopping at the first. */
+    private record Reader(Map<String, String> values, List<String> problems) {
+        String text(String name, String dflt) {
+            String v = values.get(name);
+            return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        long number(String name, long dflt, long min, long max) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                return dflt;
+            }
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n < min || n > max) {
+                    problems.add(name + "=" + v + " is out of range: use a whole number from " + min + " to " + max);
+                    return dflt;
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problems.add(name + "='" + v + "' is not a whole number");
+                return dflt;
+            }
+        }
+
+        long bytes(String name, long dflt, long min, long max) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                return dflt;
+            }
+            try {
+                long n = Quantities.parseBytes(name, v);
+                if (n < min || n > max) {
+                    problems.add(name + "=" + v + " is out of range: use " + Quantities.formatBytes(min) + " to " + Quantities.formatBytes(max));
+                    return dflt;
+                }
+                return n;
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                problems.add(e.getMessage());
+                return dflt;
+            }
+        }
+
+        Duration duration(String name, Duration dflt) {
+            return parse(name, dflt, v -> Quantities.parseDuration(name, v));
+        }
+
+        <E extends Enum<E>> E choice(String name, E dflt) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                return dflt;
+            }
+            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v.trim())) {
+                    return e;
+                }
+            }
+            List<String> names = new ArrayList<>();
+            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+                names.add(e.name().toLowerCase(Locale.ROOT));
+            }
+            problems.add(name + "='" + v + "' is not one of " + String.join(", ", names));
+            return dflt;
+        }
+
+        private <T> T parse(String name, T dflt, Function<String, T> parser) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                return dflt;
+            }
+            try {
+                return parser.apply(v);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+                return dflt;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pool=" + pool + " worker=" + workerId + " redis=" + redis + " threads=" + threads + " (" + threadMode.name().toLowerCase(Locale.ROOT)
+                + ") prefetch=" + prefetch + " memoryPool=" + Quantities.formatBytes(blockSize) + "x" + blocks + "(max " + maxBlocks + ")"
+                + " visibilityTimeout=" + Quantities.formatDuration(visibilityTimeout) + " maxAttempts=" + maxAttempts
+                + " maxTasksPerWorker=" + maxTasksPerWorker + " drainTimeout=" + Quantities.formatDuration(drainTimeout)
+                + " pid=" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

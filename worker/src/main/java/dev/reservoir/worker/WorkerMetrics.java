@@ -1,0 +1,42 @@
+package dev.reservoir.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** The worker's Prometheus metrics (names documented in docs/operations.md). */
+final class WorkerMetrics {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final Counter ok = outcome("ok");
+    final Counter failed = outcome("failed");
+    final Counter retried = outcome("retried");
+    final Counter handedBack = outcome("handed_back");
+    /** Outcomes dropped because another worker had reclaimed the task (at-least-once at work). */
+    final Counter stale = outcome("stale");
+    final Counter reclaimed = Counter.builder("reservoir_reclaimed_tasks_total")
+            .description("Tasks this worker took over from workers that stopped renewing them").register(registry);
+    final Counter redisErrors = Counter.builder("reservoir_redis_errors_total")
+            .description("Redis calls that failed (the worker retries them)").register(registry);
+    final Timer duration = Timer.builder("reservoir_task_duration_seconds").description("Handler run time")
+            .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
+    final Timer queueWait = Timer.builder("reservoir_task_queue_wait_seconds")
+            .description("From submission to the start of the run (needs the submitted field)").publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+
+    private Counter outcome(String outcome) {
+        return Counter.builder("reservoir_tasks_total").description("Task outcomes by kind").tag("outcome", outcome).register(registry);
+    }
+
+    void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.reservoir.worker.builtin;
+
+import dev.reservoir.worker.handler.NonRetryableException;
+import dev.reservoir.worker.handler.TaskContext;
+import dev.reservoir.worker.handler.TaskHandler;
+import java.nio.charset.StandardCharsets;
+
+/** Sleeps for the number of milliseconds in its payload (ASCII), then returns it: an I/O-bound task. */
+public final class SleepHandler implements TaskHandler {
+    @Override
+    public String name() {
+        return "sleep";
+    }
+
+    @Override
+    public byte[] handle(TaskContext context) throws Exception {
+        String text = new String(context.payloadBytes(), StandardCharsets.US_ASCII).trim();
+        long millis;
+        try {
+            millis = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new NonRetryableException("sleep: payload must be a number of milliseconds, got '" + text + "'");
+        }
+        if (millis < 0) {
+            throw new NonRetryableException("sleep: milliseconds must be >= 0, got " + millis);
+        }
+        Thread.sleep(millis);
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}

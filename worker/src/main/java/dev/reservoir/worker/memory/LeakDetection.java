@@ -1,0 +1,3 @@
+package dev.reservoir.worker.memory;
+
+public enum LeakDetection { OFF, SAMPLED, PARANOID }

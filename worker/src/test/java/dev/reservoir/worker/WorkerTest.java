@@ -1,0 +1,220 @@
+package dev.reservoir.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.reservoir.protocol.ErrorTypes;
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.protocol.TaskStatus;
+import dev.reservoir.protocol.WorkerState;
+import dev.reservoir.redis.RedisServerProcess;
+import dev.reservoir.worker.handler.HandlerRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+
+/** A worker running in this JVM against a real Redis: results, errors, retries, dead letters, drain. */
+class WorkerTest {
+    static RedisServerProcess redis;
+    static final AtomicInteger POOLS = new AtomicInteger();
+    Worker worker;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.onFreePort(false).start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @AfterEach
+    void stopWorker() {
+        if (worker != null) {
+            worker.drainAndStop();
+        }
+    }
+
+    private TestPool pool() {
+        return new TestPool("w" + POOLS.incrementAndGet(), redis.port());
+    }
+
+    private Worker startWorker(TestPool pool, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", redis.url(),
+                "RESERVOIR_WORKER_ID", "w-" + pool.keys.pool(), "RESERVOIR_THREADS", "4", "RESERVOIR_HTTP_PORT", "0",
+                "RESERVOIR_VISIBILITY_TIMEOUT", "2s", "RESERVOIR_MEMORY_BLOCK_SIZE", "4Ki"));
+        env.putAll(extra);
+        worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
+        return worker;
+    }
+
+    @Test
+    void runsTasksAndWritesEachResultOnce() throws Exception {
+        TestPool pool = pool();
+        pool.submitMany(200, "e", "echo", () -> "hello");
+        startWorker(pool, Map.of());
+        Map<String, List<TaskResult>> results = pool.awaitReplies(200, Duration.ofSeconds(30));
+        assertThat(results).hasSize(200);
+        assertThat(results.values()).allSatisfy(list -> {
+            assertThat(list).hasSize(1);
+            assertThat(list.getFirst().status()).isEqualTo(TaskStatus.OK);
+            assertThat(list.getFirst().valueAsString()).isEqualTo("hello");
+            assertThat(list.getFirst().worker()).isEqualTo("w-" + pool.keys.pool());
+        });
+        try (Jedis jedis = pool.jedis()) {
+            assertThat(pool.queue.result(jedis, "e7").valueAsString()).isEqualTo("hello");
+            assertThat(pool.queue.inFlight(jedis)).isZero();
+            assertThat(pool.queue.backlog(jedis)).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> jedis.xlen(pool.keys.tasks()) == 0); // trimmed in bulk
+        }
+        assertThat(worker.isReady()).isTrue();
+    }
+
+    @Test
+    void badTasksFailClearlyAndTheWorkerKeepsGoing() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of());
+        pool.submit("u", "no-such-handler", "x");
+        pool.submit(Task.of("big", "echo", new byte[5000], pool.replyKey));
+        try (Jedis jedis = pool.jedis()) {
+            // a malformed entry: no handler field
+            jedis.xadd(pool.keys.tasks(), StreamEntryID.NEW_ENTRY, Map.of("id", "m", "reply", pool.replyKey));
+        }
+        pool.submit("s", "sleep", "not-a-number");
+        pool.submit("ok", "echo", "still alive");
+        Map<String, List<TaskResult>> r = pool.awaitReplies(5, Duration.ofSeconds(20));
+        assertThat(r.get("u").getFirst().errorType()).isEqualTo(ErrorTypes.UNKNOWN_HANDLER);
+        assertThat(r.get("u").getFirst().errorMessage()).contains("no handler named 'no-such-handler'").contains("echo");
+        assertThat(r.get("big").getFirst().errorType()).isEqualTo(ErrorTypes.PAYLOAD_TOO_LARGE);
+        assertThat(r.get("big").getFirst().errorMessage()).contains("5000 bytes").contains("memoryPool.blockSize");
+        assertThat(r.get("m").getFirst().errorType()).isEqualTo(ErrorTypes.MALFORMED_TASK);
+        assertThat(r.get("m").getFirst().errorMessage()).contains("'handler'");
+        assertThat(r.get("s").getFirst().errorType()).isEqualTo(ErrorTypes.NON_RETRYABLE);
+        assertThat(r.get("s").getFirst().attempts()).isEqualTo(1);
+        assertThat(r.get("ok").getFirst().valueAsString()).isEqualTo("still alive");
+        try (Jedis jedis = pool.jedis()) {
+            assertThat(pool.queue.deadLetters(jedis)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void failingTaskIsRetriedThenDeadLetteredWithItsLastError() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of("RESERVOIR_MAX_ATTEMPTS", "3"));
+        pool.submit("poison", "fail", "kaboom");
+        TaskResult result = pool.awaitReplies(1, Duration.ofSeconds(20)).get("poison").getFirst();
+        assertThat(result.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(result.attempts()).isEqualTo(3);
+        assertThat(result.errorType()).isEqualTo(ErrorTypes.HANDLER_ERROR);
+        assertThat(result.errorMessage()).contains("kaboom");
+        try (Jedis jedis = pool.jedis()) {
+            var dead = jedis.xrange(pool.keys.dead(), (StreamEntryID) null, null);
+            assertThat(dead).hasSize(1);
+            assertThat(dead.getFirst().getFields()).containsEntry("id", "poison").containsEntry("handler", "fail")
+                    .containsEntry("payload", "kaboom").containsEntry("attempts", "3");
+            assertThat(pool.queue.stats(jedis)).containsEntry("retried", 2L).containsEntry("dead_lettered", 1L);
+        }
+    }
+
+    @Test
+    void timeoutInterruptsTheTaskAndCountsAsAFailedAttempt() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of("RESERVOIR_MAX_ATTEMPTS", "2"));
+        pool.submit(new Task("slow", "sleep", "60000".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, 300, null));
+        TaskResult result = pool.awaitReplies(1, Duration.ofSeconds(20)).get("slow").getFirst();
+        assertThat(result.errorType()).isEqualTo(ErrorTypes.TIMEOUT);
+        assertThat(result.attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void claimsNoMoreThanThreadsPlusPrefetch() throws Exception {
+        TestPool pool = pool();
+        pool.submitMany(20, "s", "sleep", () -> "400");
+        startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "1"));
+        try (Jedis jedis = pool.jedis()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.inFlight(jedis) > 0);
+            for (int i = 0; i < 10; i++) {
+                assertThat(pool.queue.inFlight(jedis)).isLessThanOrEqualTo(3);
+                assertThat(worker.heartbeat().busyThreads()).isLessThanOrEqualTo(2);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
+        TestPool pool = pool();
+        pool.submitMany(6, "d", "sleep", () -> "500");
+        startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"));
+        try (Jedis jedis = pool.jedis()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 2 && pool.queue.inFlight(jedis) == 4);
+            worker.drainAndStop();
+            assertThat(worker.state()).isEqualTo(WorkerState.STOPPED);
+            // the two running tasks finished; the two prefetched ones and the two never claimed are back in the queue
+            assertThat(pool.replies()).hasSize(2);
+            assertThat(pool.queue.inFlight(jedis)).isZero();
+            assertThat(pool.queue.backlog(jedis)).isEqualTo(4);
+            assertThat(pool.queue.stats(jedis)).containsEntry("handed_back", 2L);
+            assertThat(pool.queue.heartbeats(jedis)).isEmpty();
+        }
+        worker = null;
+        // a new worker finishes the rest: nothing lost
+        startWorker(pool, Map.of("RESERVOIR_WORKER_ID", "second"));
+        assertThat(pool.awaitReplies(6, Duration.ofSeconds(20))).hasSize(6).allSatisfy((id, list) -> assertThat(list).hasSize(1));
+    }
+
+    @Test
+    void maxTasksPerWorkerDrainsAfterNTasks() throws Exception {
+        TestPool pool = pool();
+        pool.submitMany(10, "m", "echo", () -> "x");
+        startWorker(pool, Map.of("RESERVOIR_MAX_TASKS_PER_WORKER", "4", "RESERVOIR_THREADS", "2"));
+        assertThat(worker.awaitStopped(Duration.ofSeconds(20))).isTrue();
+        assertThat(pool.replies()).hasSize(4);
+        try (Jedis jedis = pool.jedis()) {
+            assertThat(pool.queue.backlog(jedis)).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void publishesHeartbeatAndServesHealthAndMetrics() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of());
+        try (Jedis jedis = pool.jedis()) {
+            // the first heartbeat may still say STARTING (published before Redis was reached by the fetcher)
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.heartbeats(jedis).stream()
+                    .anyMatch(h -> h.state() == WorkerState.RUNNING));
+            var hb = pool.queue.heartbeats(jedis).getFirst();
+            assertThat(hb.workerId()).isEqualTo("w-" + pool.keys.pool());
+            assertThat(hb.state()).isEqualTo(WorkerState.RUNNING);
+            assertThat(hb.threads()).isEqualTo(4);
+            assertThat(hb.memoryBlocksCapacity()).isGreaterThan(0);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(worker::isReady);
+        var http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + worker.httpPort();
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        pool.submit("h", "echo", "x");
+        pool.awaitReplies(1, Duration.ofSeconds(10));
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("reservoir_tasks_total{outcome=\"ok\"} 1.0").contains("reservoir_memory_blocks_allocated")
+                .contains("reservoir_task_duration_seconds_bucket");
+        var drain = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/drain"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(drain.statusCode()).isEqualTo(202);
+        assertThat(worker.awaitStopped(Duration.ofSeconds(20))).isTrue();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.reservoir.worker.bench;
+
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.redis.PoolQueue;
+import dev.reservoir.redis.RedisServerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+
+/**
+ * Consume benchmark (not a test): one real worker process drains N pre-loaded no-op tasks, writing
+ * every result; reported next to the machine's ceiling measured in the same run with
+ * {@code redis-benchmark -P 16} XADD against the same Redis. The ratio is the figure.
+ *
+ * <pre>
+ * ./mvnw -q -pl common,worker install -DskipTests
+ * ./mvnw -q -pl worker exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.reservoir.worker.bench.ConsumeBenchmark -Dexec.args="200000 4 32"
+ * </pre>
+ * Arguments: tasks measured (default 200000; as many run first to warm up), threads (4), prefetch (32).
+ */
+public final class ConsumeBenchmark {
+    public static void main(String[] args) throws Exception {
+        int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        int prefetch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+        try (RedisServerProcess redis = RedisServerProcess.onFreePort(false).start()) {
+            double ceiling = xaddCeiling(redis.port());
+            PoolKeys keys = new PoolKeys("bench");
+            PoolQueue queue = new PoolQueue(keys);
+            try (Jedis jedis = new Jedis("127.0.0.1", redis.port(), 30_000)) {
+                queue.ensureGroup(jedis);
+                var pipeline = jedis.pipelined();
+                // twice the tasks: the first half warms the worker's JIT up, the second half is measured
+                for (int i = 0; i < 2 * tasks; i++) {
+                    pipeline.sendCommand(Protocol.Command.XADD, queue.xaddArgs(Task.of("t" + i, "echo", new byte[0], keys.reply("bench"))));
+                    if (i % 10_000 == 0) {
+                        pipeline.sync();
+                    }
+                }
+                pipeline.sync();
+                String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                Path log = Files.createTempFile("consume-bench-worker", ".log");
+                ProcessBuilder pb = new ProcessBuilder(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-jar", workerJar().toString()))
+                        .redirectErrorStream(true).redirectOutput(log.toFile());
+                pb.environment().putAll(java.util.Map.of("RESERVOIR_POOL", "bench", "RESERVOIR_REDIS_URL", redis.url(),
+                        "RESERVOIR_THREADS", Integer.toString(threads), "RESERVOIR_PREFETCH", Integer.toString(prefetch),
+                        "RESERVOIR_HTTP_PORT", "-1", "RESERVOIR_WORKER_ID", "bench-worker"));
+                Process worker = pb.start();
+                double redisCpuBefore = 0;
+                long start = 0;
+                long done = 0;
+                long startCount = 0;
+                while (done < 2L * tasks) {
+                    Thread.sleep(start == 0 ? 1 : 20);
+                    String completed = jedis.hget(keys.stats(), "completed");
+                    done = completed == null ? 0 : Long.parseLong(completed);
+                    if (start == 0 && done >= tasks) {
+                        start = System.nanoTime();
+                        startCount = done;
+                        redisCpuBefore = redisCpu(jedis);
+                    }
+                    if (!worker.isAlive()) {
+                        throw new IllegalStateException("worker died: " + Files.readString(log));
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double rate = (done - startCount) / seconds;
+                double redisCpu = redisCpu(jedis) - redisCpuBefore;
+                double workerCpu = worker.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0); // whole life
+                for (String line : jedis.info("commandstats").split("\r?\n")) {
+                    if (line.startsWith("cmdstat_")) {
+                        System.out.println("# " + line);
+                    }
+                }
+                worker.destroy();
+                worker.waitFor();
+                System.out.printf(Locale.ROOT, "consume tasks_per_s %.0f%n", rate);
+                System.out.printf(Locale.ROOT, "consume xadd_ceiling_per_s %.0f%n", ceiling);
+                System.out.printf(Locale.ROOT, "consume ratio %.3f%n", rate / ceiling);
+                System.out.printf(Locale.ROOT, "# elapsed %.2fs, redis cpu %.2fs, worker cpu (incl. start-up) %.2fs%n", seconds, redisCpu, workerCpu);
+                System.out.printf(Locale.ROOT, "(%d no-op tasks measured after %<d warm-up tasks, 1 worker process, %d threads, prefetch %d, %d cores)%n", tasks, threads,
+                        prefetch, Runtime.getRuntime().availableProcessors());
+            }
+        }
+    }
+
+    private static double redisCpu(Jedis jedis) {
+        double total = 0;
+        for (String line : jedis.info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return total;
+    }
+
+    /** The packaged worker (its manifest puts target/lib on the classpath). */
+    private static Path workerJar() {
+        for (Path dir : List.of(Path.of("target"), Path.of("worker", "target"))) {
+            Path jar = dir.resolve("reservoir-worker-0.1.0-SNAPSHOT.jar");
+            if (Files.exists(jar)) {
+                return jar;
+            }
+        }
+        throw new IllegalStateException("no worker jar: run ./mvnw -pl common,worker install -DskipTests first");
+    }
+
+    /** {@code redis-benchmark -P 16 XADD} against the same server: the machine's ceiling for stream writes. */
+    private static double xaddCeiling(int port) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("redis-benchmark", "-p", Integer.toString(port), "-P", "16", "-n", "300000", "-q", "XADD",
+                "ceiling", "*", "f", "v").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        Matcher m = Pattern.compile("([0-9.]+) requests per second").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("could not read redis-benchmark output (apt-get install redis-tools): " + out);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+}
