@@ -56,7 +56,7 @@ public final class SpecResolver {
         if (image == null || image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
             errors.add("spec.image: required: set the worker image, e.g. reservoir-worker:0.1.0");
         }
-        int threads = range(errors, "spec.threads", s.threads, Defaults.THREADS, 1, 4096);
+        int threads = range(errors, "spec.threads", s.threads, Defaults.THREADS, 1, 1024);
         ThreadMode threadMode = s.threadMode == null ? ThreadMode.PLATFORM : s.threadMode;
         int prefetch = range(errors, "spec.prefetch", s.prefetch, Defaults.PREFETCH, 0, 1024);
         if (prefetch > threads * 4) {

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -53,6 +52,15 @@ public final class WorkerPodFactory {
     public static final String HTTP_PORT_NAME = "http";
     public static final long GRACE_MARGIN_SECONDS = 15;
     public static final long RUN_AS_USER = 10001;
+    /**
+     * The preStop hook: POST /drain to the worker itself. An httpGet hook can only GET and the worker
+     * drains on POST, so bash's /dev/tcp does the request (no curl needed in the image). The kubelet
+     * sends SIGTERM right after, which the worker also takes as "drain"; without bash the hook fails
+     * harmlessly and SIGTERM alone drains.
+     */
+    public static final List<String> PRE_STOP_DRAIN = List.of("/bin/bash", "-c",
+            "exec 3<>/dev/tcp/127.0.0.1/${RESERVOIR_HTTP_PORT:-8080} && printf 'POST /drain HTTP/1.1\\r\\nHost: localhost\\r\\n"
+                    + "Content-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3 && cat <&3 >/dev/null; exit 0");
 
     /** Sorted keys so the template hash does not depend on map order in the user's YAML. */
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
@@ -154,8 +162,7 @@ public final class WorkerPodFactory {
                 .withLivenessProbe(httpProbe("/live", 10, 3, 3))
                 .withReadinessProbe(httpProbe("/ready", 5, 1, 2))
                 .withNewLifecycle()
-                .withNewPreStop().withHttpGet(new HTTPGetActionBuilder().withPath("/drain")
-                        .withPort(new IntOrString(HTTP_PORT_NAME)).build()).endPreStop()
+                .withNewPreStop().withNewExec().withCommand(PRE_STOP_DRAIN).endExec().endPreStop()
                 .endLifecycle()
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)

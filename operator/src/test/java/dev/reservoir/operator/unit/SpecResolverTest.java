@@ -52,7 +52,7 @@ class SpecResolverTest {
         assertThat(r.valid()).isFalse();
         assertThat(r.spec()).isNull();
         assertThat(r.errors()).anySatisfy(e -> assertThat(e).startsWith("spec.image: required"))
-                .anySatisfy(e -> assertThat(e).startsWith("spec.threads: 0 is out of range: use 1 to 4096"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.threads: 0 is out of range: use 1 to 1024"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.drainTimeout='soon' is not a duration"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.memoryPool.maxBlocks: 5 is less than blocks (10)"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.queue.redis.url: Redis URL 'http://redis:6379' must start with redis://"));

@@ -102,7 +102,9 @@ class WorkerPodFactoryTest {
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/live");
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");
         assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/live");
-        assertThat(c.getLifecycle().getPreStop().getHttpGet().getPath()).isEqualTo("/drain");
+        // The worker drains on POST /drain (an httpGet hook could only GET).
+        assertThat(c.getLifecycle().getPreStop().getExec().getCommand()).last().asString()
+                .contains("/dev/tcp/127.0.0.1/${RESERVOIR_HTTP_PORT:-8080}", "POST /drain HTTP/1.1");
         assertThat(c.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
     }
 

@@ -33,7 +33,7 @@ public class WorkerPoolSpec {
 
     @JsonPropertyDescription("Task-running threads per worker. A worker claims at most threads + prefetch tasks at once.")
     @Min(1)
-    @Max(4096)
+    @Max(1024)
     @Default(Defaults.THREADS)
     public Integer threads;
 
