@@ -57,6 +57,10 @@ public final class LocalKubelet implements AutoCloseable {
     public final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
     /** Pods deleted from the API while their worker process still ran (SIGTERM sent). */
     public final List<String> deletedWhileRunning = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Of those, the ones whose worker had become ready (was consuming): a serving worker cut off. */
+    public final List<String> deletedWhileReady = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Pods whose worker answered GET /ready with 200 at some point. */
+    private final java.util.Set<String> becameReady = ConcurrentHashMap.newKeySet();
     /** Pods started, in order. */
     public final List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -99,6 +103,7 @@ public final class LocalKubelet implements AutoCloseable {
                 LocalDrainClient.PORTS.remove(name);
                 setStatus(name, exited(code));
             } else if (p != null && !ready(pod) && readyEndpoint(name)) {
+                becameReady.add(name);
                 setStatus(name, running(true));
             }
         }
@@ -107,6 +112,9 @@ public final class LocalKubelet implements AutoCloseable {
             if (!byName.containsKey(e.getKey())) {
                 if (e.getValue().isAlive()) {
                     deletedWhileRunning.add(e.getKey());
+                    if (becameReady.contains(e.getKey())) {
+                        deletedWhileReady.add(e.getKey());
+                    }
                     e.getValue().destroy();
                 }
                 processes.remove(e.getKey());
