@@ -380,11 +380,18 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             events.warning(pool, after.getReason(), after.getMessage());
         }
         if (!status.equals(previous)) {
-            context.resourceOperations().jsonPatchPrimaryStatus(pool, p -> {
-                p.setStatus(status);
-                return p;
-            });
-            metrics.apiWrite("status");
+            try {
+                context.resourceOperations().jsonPatchPrimaryStatus(pool, p -> {
+                    p.setStatus(status);
+                    return p;
+                });
+                metrics.apiWrite("status");
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e; // a conflict or an outage: JOSDK retries with backoff
+                }
+                // the pool was deleted meanwhile: nothing to report
+            }
         }
         UpdateControl<WorkerPool> control = UpdateControl.noUpdate();
         return reschedule == null ? control : control.rescheduleAfter(reschedule);
