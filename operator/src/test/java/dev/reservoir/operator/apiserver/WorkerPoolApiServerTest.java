@@ -8,6 +8,7 @@ import static dev.reservoir.operator.apiserver.ApiFixture.runAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.reservoir.operator.api.v1alpha1.AutoscalingSpec;
 import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
 import dev.reservoir.operator.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
@@ -20,14 +21,22 @@ import dev.reservoir.redis.RedisServerProcess;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -59,6 +68,11 @@ class WorkerPoolApiServerTest {
     OperatorRunner runner;
     @Inject
     MeterRegistry registry;
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+    @TestHTTPResource("/q/health/ready")
+    URL readyUrl;
 
     Jedis jedis;
     String ns;
@@ -349,5 +363,65 @@ class WorkerPoolApiServerTest {
         }
         assertThat(writes).as("writes during %s steady reconciles", done).isEmpty();
         System.out.printf("steady state: %.0f reconciles, %d API requests (%d writes)%n", done, requests, writes.size());
+    }
+
+    @Test
+    void imagePullErrorDegradesAndKeepsThePods() {
+        create(pool(ns, "pull", 2, redisServer.url()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pods(client, ns, "pull")).hasSize(2));
+        List<String> before = podNames(client, ns, "pull");
+        for (Pod p : pods(client, ns, "pull")) {
+            client.pods().inNamespace(ns).withName(p.getMetadata().getName()).editStatus(pod -> {
+                pod.setStatus(new PodStatusBuilder().withPhase("Pending").withContainerStatuses(new ContainerStatusBuilder()
+                        .withName("worker").withState(new ContainerStateBuilder().withNewWaiting().withReason("ImagePullBackOff")
+                                .withMessage("Back-off pulling image \"reservoir-worker:test\"").endWaiting().build()).build()).build());
+                return pod;
+            });
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Condition degraded = condition("pull", "Degraded");
+            assertThat(degraded.getReason()).isEqualTo("ImagePullFailed");
+            assertThat(degraded.getMessage()).contains("reservoir-worker:test", "spec.image", "ImagePullBackOff");
+        });
+        assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ImagePullFailed"));
+        awaitReconciles(3);
+        assertThat(podNames(client, ns, "pull")).as("no churn while the image cannot be pulled").isEqualTo(before);
+    }
+
+    @Test
+    void autoscalingSetsReplicasFromTheQueue() {
+        WorkerPool p = pool(ns, "auto", 1, redisServer.url());
+        p.getSpec().autoscaling = new AutoscalingSpec();
+        p.getSpec().autoscaling.minReplicas = 1;
+        p.getSpec().autoscaling.maxReplicas = 5;
+        p.getSpec().autoscaling.targetBacklogPerWorker = 4;
+        create(p);
+        PoolQueue queue = new PoolQueue("auto");
+        queue.ensureGroup(jedis);
+        for (int i = 0; i < 14; i++) {
+            queue.submit(jedis, Task.of("a" + i, "echo", new byte[0], null));
+        }
+        // ceil(14 / 4) = 4 workers.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(get("auto").getSpec().replicas).isEqualTo(4);
+            assertThat(pods(client, ns, "auto")).hasSize(4);
+        });
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Autoscaled"));
+        jedis.del(queue.keys().tasks());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("auto").getSpec().replicas).isEqualTo(1));
+    }
+
+    @Test
+    void metricsAndHealthAreServed() throws Exception {
+        create(pool(ns, "observe", 1, redisServer.url()));
+        awaitReconciles(2);
+        HttpClient http = HttpClient.newHttpClient();
+        String metrics = http.send(HttpRequest.newBuilder(metricsUrl.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("reservoir_operator_reconciles_total", "reservoir_operator_reconcile_errors_total",
+                "reservoir_operator_reconcile_duration_seconds_count", "reservoir_operator_pod_actions_total");
+        HttpResponse<String> ready = http.send(HttpRequest.newBuilder(readyUrl.toURI()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"operator\"", "UP");
     }
 }
