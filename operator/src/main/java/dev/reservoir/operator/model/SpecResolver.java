@@ -81,6 +81,9 @@ public final class SpecResolver {
             errors.add("spec.queue.redis.url: required: set the Redis URL, e.g. redis://redis:6379");
         } else {
             url = q.redis.url.trim();
+            if (url.length() > 2048) {
+                errors.add("spec.queue.redis.url: longer than 2048 characters");
+            }
             try {
                 RedisEndpoint endpoint = RedisEndpoint.parse(url, null);
                 if (endpoint.password() != null) {
@@ -127,6 +130,12 @@ public final class SpecResolver {
             autoscaling = new ResolvedSpec.Autoscaling(min, max, target);
         }
         PodTemplateOverrides t = s.template == null ? new PodTemplateOverrides() : s.template;
+        if (t.env != null && t.env.size() > 128) {
+            errors.add("spec.template.env: " + t.env.size() + " variables; at most 128: put bulk configuration in a ConfigMap file");
+        }
+        if (t.labels != null && t.labels.size() > 64) {
+            errors.add("spec.template.labels: " + t.labels.size() + " labels; at most 64");
+        }
         if (t.env != null) {
             t.env.stream().filter(e -> e.getName() != null && e.getName().startsWith("RESERVOIR_")).forEach(e -> errors.add(
                     "spec.template.env: " + e.getName() + " is set by the operator from the WorkerPool fields: remove it from template.env"));

@@ -212,4 +212,29 @@ class WorkerPodFactoryTest {
         b.getSpec().image = "reservoir-worker:0.2.0";
         assertThat(WorkerPodFactory.templateHash(b, resolve(b))).isNotEqualTo(before).hasSize(10);
     }
+
+    /** Runs the real preStop command with bash against an HTTP server standing in for the worker. */
+    @Test
+    void preStopHookPostsDrainToTheWorker() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/bash")), "needs bash");
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+        server.createContext("/", ex -> {
+            seen.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+            ex.sendResponseHeaders(202, -1);
+            ex.close();
+        });
+        server.start();
+        try {
+            ProcessBuilder pb = new ProcessBuilder(WorkerPodFactory.PRE_STOP_DRAIN);
+            pb.environment().put(WorkerEnv.HTTP_PORT, Integer.toString(server.getAddress().getPort()));
+            Process hook = pb.redirectErrorStream(true).start();
+            assertThat(hook.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(hook.exitValue()).isZero();
+            assertThat(seen).containsExactly("POST /drain");
+        } finally {
+            server.stop(0);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.reservoir.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -21,6 +22,7 @@ import java.util.Map;
         reason = "FieldValueForbidden")
 public class PodTemplateOverrides {
     @JsonPropertyDescription("Extra labels on every worker pod.")
+    @Size(max = 64) // bounds the CEL rule's cost, so the API server accepts it
     public Map<String, String> labels;
 
     @JsonPropertyDescription("Extra annotations on every worker pod.")
@@ -31,6 +33,7 @@ public class PodTemplateOverrides {
     public ResourceRequirements resources;
 
     @JsonPropertyDescription("Extra environment variables for the worker container (not RESERVOIR_*: those come from the spec).")
+    @Size(max = 128) // bounds the CEL rule's cost, so the API server accepts it
     public List<EnvVar> env;
 
     @JsonPropertyDescription("Node labels a worker pod must match to be scheduled.")
