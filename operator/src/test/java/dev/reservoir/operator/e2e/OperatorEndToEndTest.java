@@ -158,6 +158,56 @@ class OperatorEndToEndTest {
         }
     }
 
+    /** maxTasksPerWorker: each worker exits 0 after its quota, the operator hands back and replaces it. */
+    @Test
+    void recycledWorkersAreReplacedAndNothingIsLost() throws Exception {
+        List<String> command = workerCommand();
+        installCrd();
+        String ns = "recycle";
+        try (RedisServerProcess redis = RedisServerProcess.onFreePort(false).start();
+             Jedis jedis = new Jedis("127.0.0.1", redis.port());
+             LocalKubelet kubelet = new LocalKubelet(client, ns, command, Path.of("target/e2e-logs-recycle")).start()) {
+            runner.start();
+            WorkerPool pool = new WorkerPool();
+            pool.setMetadata(new ObjectMetaBuilder().withName("recycle").withNamespace(ns).build());
+            WorkerPoolSpec spec = new WorkerPoolSpec();
+            spec.replicas = 2;
+            spec.image = "reservoir-worker:e2e";
+            spec.threads = 2;
+            spec.maxTasksPerWorker = 25L;
+            spec.queue = new QueueSpec();
+            spec.queue.redis = new RedisSpec();
+            spec.queue.redis.url = redis.url();
+            pool.setSpec(spec);
+            client.resources(WorkerPool.class).inNamespace(ns).resource(pool).create();
+            try {
+                PoolQueue queue = new PoolQueue("recycle");
+                int tasks = 150;
+                for (int i = 0; i < tasks; i++) {
+                    queue.submit(jedis, Task.of("r-" + i, "sleep", "5".getBytes(), null));
+                }
+                await().atMost(Duration.ofSeconds(180)).untilAsserted(() ->
+                        assertThat(queue.stats(jedis).get(StatsFields.COMPLETED)).isEqualTo(tasks));
+                for (int i = 0; i < tasks; i++) {
+                    assertThat(queue.result(jedis, "r-" + i)).as("result of r-" + i).isNotNull();
+                }
+                assertThat(queue.stats(jedis).get(StatsFields.DEAD_LETTERED)).isZero();
+                // 150 tasks at 25 per worker: at least 6 workers, each exited 0 and was replaced.
+                assertThat(kubelet.started).as("workers started").hasSizeGreaterThanOrEqualTo(6);
+                assertThat(kubelet.exitCodes.values()).as("recycled workers exit 0").hasSizeGreaterThanOrEqualTo(4).containsOnly(0);
+                assertThat(kubelet.deletedWhileReady).isEmpty();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                        client.resources(WorkerPool.class).inNamespace(ns).withName("recycle").get().getStatus().readyReplicas).isEqualTo(2));
+            } catch (AssertionError | RuntimeException e) {
+                System.err.println(kubelet.logs());
+                throw e;
+            } finally {
+                client.resources(WorkerPool.class).inNamespace(ns).withName("recycle").delete();
+                client.pods().inNamespace(ns).delete();
+            }
+        }
+    }
+
     private void scale(int replicas) {
         // A merge patch without resourceVersion, like kubectl scale: the status changes too often for an edit's lock.
         client.resources(WorkerPool.class).inNamespace(NS).withName(POOL)
