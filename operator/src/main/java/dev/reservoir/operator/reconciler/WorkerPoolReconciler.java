@@ -125,8 +125,10 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     public UpdateControl<WorkerPool> reconcile(WorkerPool pool, Context<WorkerPool> context) {
         Instant now = Instant.now();
         String key = pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName();
+        // Sorted by name: messages that name a pod must not flip between reconciles (that would rewrite the status).
         List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
                 .filter(p -> isOwnedBy(p, pool))
+                .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName()))
                 .toList();
         List<Problem> problems = new ArrayList<>();
         WorkerPoolStatus previous = pool.getStatus();
@@ -175,7 +177,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
         }
 
         // Autoscaling writes spec.replicas like an HPA would, so kubectl and the scale subresource show the target.
-        if (spec.autoscaling() != null && observation != null) {
+        // replicas 0 pauses the pool: the autoscaler leaves it alone until someone scales it up again.
+        if (spec.autoscaling() != null && observation != null && spec.replicas() > 0) {
             int wanted = spec.autoscaling().desiredFor(observation.backlog(), observation.inFlight());
             if (wanted != spec.replicas()) {
                 context.resourceOperations().jsonPatchPrimary(pool, p -> {

@@ -74,7 +74,7 @@ public class WorkerPoolSpec {
     public String drainTimeout;
 
     @JsonPropertyDescription("Let the operator set replicas from the queue: ceil((backlog + inFlight) / targetBacklogPerWorker),"
-            + " between minReplicas and maxReplicas. Leave out to scale by hand or with an HPA.")
+            + " between minReplicas and maxReplicas (replicas: 0 pauses it). Leave out to scale by hand or with an HPA.")
     public AutoscalingSpec autoscaling;
 
     @JsonPropertyDescription("Overrides for the worker pods: resources, env, scheduling, labels, annotations, service account.")
