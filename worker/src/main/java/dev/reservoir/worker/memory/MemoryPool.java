@@ -76,8 +76,9 @@ import java.util.function.Consumer;
  *       lock in turn; so either the releaser sees the waiter and signals, or the waiter sees the block.</li>
  *   <li>{@code highWater}: CAS-max. It is sampled, not counted: a stripe samples the sum of all stripes'
  *       {@code net} when its own {@code net} reaches a new maximum since the pool's high-water mark last
- *       moved, and {@link #stats()} samples too. Single-threaded it is exact; under concurrency a sample
- *       reads the stripes at slightly different instants. A counted global in-use figure would put one
+ *       moved and on every {@value #PERIODIC_SAMPLE_EVERY}th lease, and {@link #stats()} samples too.
+ *       Single-threaded it is exact; under concurrency a sample reads the stripes at slightly different
+ *       instants, and a short peak spread over several stripes can be missed. A counted global in-use figure would put one
  *       contended cache line back on every lease.</li>
  *   <li>Rare counters (waits, growths, leaks): {@link LongAdder}.</li>
  * </ul>
@@ -104,6 +105,8 @@ public final class MemoryPool implements AutoCloseable {
      */
     static final int HOLDER_CHANGES_BEFORE_MOVE = 4;
     static final int HOLDER_REPEATS_TO_FORGET = 16;
+    /** A stripe also samples the pool's in-use count on every this-many-th lease (a power of two). */
+    static final int PERIODIC_SAMPLE_EVERY = 1024;
 
     private static final VarHandle HIGH_WATER;
 
@@ -848,7 +851,12 @@ public final class MemoryPool implements AutoCloseable {
             net--;
         }
 
-        /** After a pop: true if this stripe's net is at a new maximum since the pool high-water mark moved. */
+        /**
+         * After a pop: true if the pool's in-use count should be sampled now: this stripe's net is at a new
+         * maximum since the pool high-water mark moved, or this is the stripe's
+         * {@value MemoryPool#PERIODIC_SAMPLE_EVERY}th lease. The periodic sample catches peaks made of
+         * blocks held on several stripes at once, each of which is at its own old maximum.
+         */
         boolean reachedNewMax(int poolHighWater) {
             if (poolHighWater != seenHighWater) {
                 seenHighWater = poolHighWater;
@@ -858,7 +866,7 @@ public final class MemoryPool implements AutoCloseable {
                 netMax = net;
                 return true;
             }
-            return false;
+            return (leases & (PERIODIC_SAMPLE_EVERY - 1)) == 0;
         }
 
         /** Removes the top n blocks (n <= free) as a chain; they leave this stripe's stock. */

@@ -98,6 +98,61 @@ class MemoryPoolTest {
     }
 
     @Test
+    void highWaterCountsBlocksHeldAtOnceOnDifferentThreadsEvenAfterEachStripeSettled() throws Exception {
+        try (MemoryPool pool = pool(64, 8, 8, LeakDetection.OFF)) {
+            int alone = 100;
+            int rounds = alone + 3 * MemoryPool.PERIODIC_SAMPLE_EVERY;
+            java.util.concurrent.CyclicBarrier step = new java.util.concurrent.CyclicBarrier(2);
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            // First each thread leases and releases while the other holds nothing (the high-water mark
+            // settles at 1 and so does each stripe's own maximum); then they hold one block each at once,
+            // which only the periodic sample can see.
+            Thread first = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        Block b = pool.lease(LONG);
+                        if (i < alone) {
+                            b.release();
+                            step.await(); // second may lease now
+                            step.await(); // second has released
+                        } else {
+                            step.await(); // second may lease now, while we hold ours
+                            step.await(); // second holds its block
+                            b.release();
+                            step.await(); // both released
+                        }
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            });
+            Thread second = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        step.await();
+                        Block b = pool.lease(LONG);
+                        if (i < alone) {
+                            b.release();
+                            step.await();
+                        } else {
+                            step.await();
+                            b.release();
+                            step.await();
+                        }
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            });
+            first.join();
+            second.join();
+            assertThat(failures).isEmpty();
+            assertThat(pool.stats().blocksInUse()).isZero(); // stats() itself cannot have seen the peak
+            assertThat(pool.stats().highWater()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void waiterGetsTheBlockAnotherThreadReleases() throws Exception {
         try (MemoryPool pool = pool(64, 2, 2, LeakDetection.OFF)) {
             Block first = pool.lease(LONG);
