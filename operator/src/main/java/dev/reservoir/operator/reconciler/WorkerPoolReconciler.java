@@ -317,12 +317,13 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             events.normal(pool, "DrainingWorker", "draining worker " + name + (asked ? " (POST /drain)" : " (graceful delete: its"
                     + " drain endpoint was not reachable)"));
         }
-        // Re-ask workers marked for drain whose heartbeat still says RUNNING (the first request may have been lost).
+        // Level-triggered drain: a worker marked for drain that still serves (Ready) is asked again (the first request
+        // may have been lost); if it cannot be reached now, its pod is deleted gracefully (SIGTERM drains it).
         for (Pod pod : pods.values()) {
             var annotations = pod.getMetadata().getAnnotations();
             if (annotations != null && annotations.containsKey(PoolLabels.DRAIN_ANNOTATION) && ObservedPod.phase(pod) == Phase.READY
-                    && !plan.drain().contains(pod.getMetadata().getName()) && endpoint != null) {
-                drains.requestDrain(pod);
+                    && !plan.drain().contains(pod.getMetadata().getName()) && !drains.requestDrain(pod)) {
+                deletePod(ns, pod.getMetadata().getName(), context, null);
             }
         }
         for (int i = 0; i < plan.create(); i++) {
