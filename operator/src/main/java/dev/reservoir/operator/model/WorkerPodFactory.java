@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import java.nio.charset.StandardCharsets;
@@ -240,9 +239,5 @@ public final class WorkerPodFactory {
     public static String templateHashOf(Pod pod) {
         Map<String, String> labels = pod.getMetadata().getLabels();
         return labels == null ? "" : labels.getOrDefault(PoolLabels.TEMPLATE_HASH, "");
-    }
-
-    static PodSpec specOf(Pod pod) {
-        return pod.getSpec();
     }
 }
