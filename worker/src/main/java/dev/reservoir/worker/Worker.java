@@ -161,6 +161,10 @@ public final class Worker implements AutoCloseable {
         housekeeper.scheduleWithFixedDelay(this::enforceTimeouts, 100, 100, TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::publishHeartbeat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::trimStream, 1000, 1000, TimeUnit.MILLISECONDS);
+        if (!"sharedqueue".equalsIgnoreCase(config.dispatch())) {
+            LOG.warning("dispatch=" + config.dispatch() + ": chosen-worker routing is not built yet; this worker consumes the shared"
+                    + " queue (the client refuses to submit to such pools, so nothing waits in an inbox)");
+        }
         LOG.info("worker started: " + config + (http != null ? " http=" + http.port() : "") + " handlers=" + handlers.names());
         return this;
     }

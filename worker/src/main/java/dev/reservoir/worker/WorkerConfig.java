@@ -43,7 +43,8 @@ public record WorkerConfig(
         Duration drainTimeout,
         int httpPort,
         Path handlersDir,
-        Duration heartbeatInterval) {
+        Duration heartbeatInterval,
+        String dispatch) {
 
     public enum ThreadMode { PLATFORM, VIRTUAL }
 
@@ -113,11 +114,15 @@ public record WorkerConfig(
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
         Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        String dispatch = r.text(DISPATCH, "SharedQueue");
+        if (!List.of("sharedqueue", "roundrobin", "random").contains(dispatch.toLowerCase(Locale.ROOT))) {
+            problems.add(DISPATCH + "='" + dispatch + "' is not one of SharedQueue, RoundRobin, Random");
+        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
         return new WorkerConfig(pool, workerId, redis, threads, mode, prefetch, (int) blockSize, blocks, maxBlocks, memoryWait,
-                leakDetection, visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat);
+                leakDetection, visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat, dispatch);
     }
 
     /** Claim slots: threads plus prefetch. The worker never holds more claimed tasks than this. */
