@@ -33,16 +33,15 @@ for i = 1, n do
   end
   if owned[msgId] then
     owned[msgId] = nil
-    local fields = {}
-    for j = 1, nf * 2 do fields[j] = ARGV[first + j - 1] end
-    redis.call('HSET', resultKey, unpack(fields))
+    local last = first + nf * 2 - 1
+    redis.call('HSET', resultKey, unpack(ARGV, first, last))
     redis.call('EXPIRE', resultKey, resultTtl)
     if hasReply == '1' then
-      redis.call('XADD', replyKey, '*', unpack(fields))
+      redis.call('XADD', replyKey, '*', unpack(ARGV, first, last))
       replies[replyKey] = true
     end
     if status == 'failed' then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', deadMax, '*', 'handler', handler, 'payload', payload, unpack(fields))
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', deadMax, '*', 'handler', handler, 'payload', payload, unpack(ARGV, first, last))
       failed = failed + 1
     else
       ok = ok + 1

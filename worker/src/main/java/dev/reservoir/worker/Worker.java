@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -61,7 +60,7 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <h2>Threads</h2>
  * One fetcher (blocking XREADGROUP on its own connection; also reclaims idle tasks), {@code threads}
- * runners (platform or virtual) taking jobs from {@link #ready}, one completer writing outcomes in
+ * runners (platform or virtual, a {@link RunnerPool}), one completer writing outcomes in
  * batches (one script call acknowledges a batch atomically), one housekeeper (claim renewal,
  * timeouts, heartbeat), and the HTTP server's thread.
  *
@@ -92,8 +91,8 @@ public final class Worker implements AutoCloseable {
 
     /** Claim slots (threads + prefetch): one is held by each claimed task until its outcome is written. */
     private final Semaphore slots;
-    /** Claimed and not yet started. Runners take from the head; drain empties it. */
-    private final LinkedBlockingDeque<Job> ready = new LinkedBlockingDeque<>();
+    /** The thread pool: runs claimed jobs in claim order; drain takes back the unstarted ones. */
+    private final RunnerPool<Job> runners;
     /** Every claimed task not yet written, by stream id (renewed, shown in heartbeats). */
     private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
     /** Outcomes and requeues waiting for the completer. */
@@ -105,7 +104,6 @@ public final class Worker implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final long startedAt = System.currentTimeMillis();
 
-    private final List<Thread> runners = new ArrayList<>();
     private Thread fetcher;
     private Thread completer;
     private final ScheduledExecutorService housekeeper;
@@ -126,6 +124,10 @@ public final class Worker implements AutoCloseable {
         this.slots = new Semaphore(config.slots());
         this.redis = config.redis().pool("reservoir-worker-" + config.workerId(), 8);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(platform("reservoir-housekeeper"));
+        ThreadFactory runnerFactory = config.threadMode() == WorkerConfig.ThreadMode.VIRTUAL
+                ? Thread.ofVirtual().name("reservoir-runner-", 0).factory()
+                : Thread.ofPlatform().name("reservoir-runner-", 0).factory();
+        this.runners = new RunnerPool<>(config.threads(), runnerFactory, this::runIfStillQueued);
         registerGauges();
     }
 
@@ -150,14 +152,7 @@ public final class Worker implements AutoCloseable {
         if (config.httpPort() >= 0) {
             http = HttpEndpoint.start(config.httpPort(), this);
         }
-        ThreadFactory runnerFactory = config.threadMode() == WorkerConfig.ThreadMode.VIRTUAL
-                ? Thread.ofVirtual().name("reservoir-runner-", 0).factory()
-                : Thread.ofPlatform().name("reservoir-runner-", 0).factory();
-        for (int i = 0; i < config.threads(); i++) {
-            Thread t = runnerFactory.newThread(this::runnerLoop);
-            runners.add(t);
-            t.start();
-        }
+        runners.start();
         completer = platform("reservoir-completer").newThread(this::completerLoop);
         completer.start();
         fetcher = platform("reservoir-fetcher").newThread(this::fetcherLoop);
@@ -313,7 +308,7 @@ public final class Worker implements AutoCloseable {
                     + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead");
             return;
         }
-        ready.addLast(job);
+        runners.submit(job);
     }
 
     private void failNow(Job job, String type, String message) {
@@ -324,28 +319,11 @@ public final class Worker implements AutoCloseable {
 
     // ---------------------------------------------------------------- runners
 
-    private void runnerLoop() {
-        while (true) {
-            Job job;
-            try {
-                job = ready.takeFirst();
-            } catch (InterruptedException e) {
-                if (state == WorkerState.STOPPED) {
-                    return;
-                }
-                continue;
-            }
-            if (job == POISON) {
-                return;
-            }
-            if (!job.transition(Job.State.QUEUED, Job.State.RUNNING)) {
-                continue; // handed back by a drain
-            }
+    private void runIfStillQueued(Job job) {
+        if (job.transition(Job.State.QUEUED, Job.State.RUNNING)) {
             run(job);
-        }
+        } // else handed back by a drain
     }
-
-    private static final Job POISON = new Job("poison", null, 0);
 
     private void run(Job job) {
         Task task = job.task;
@@ -728,10 +706,8 @@ public final class Worker implements AutoCloseable {
     }
 
     private void handBackQueued() {
-        List<Job> queued = new ArrayList<>();
-        ready.drainTo(queued);
-        for (Job job : queued) {
-            if (job != POISON && job.transition(Job.State.QUEUED, Job.State.HANDED_BACK)) {
+        for (Job job : runners.takeQueued()) {
+            if (job.transition(Job.State.QUEUED, Job.State.HANDED_BACK)) {
                 writes.add(Write.handBack(job, false, null));
             }
         }
@@ -739,12 +715,7 @@ public final class Worker implements AutoCloseable {
 
     private void stopThreads() {
         moveTo(WorkerState.STOPPED);
-        for (int i = 0; i < runners.size(); i++) {
-            ready.addLast(POISON);
-        }
-        for (Thread runner : runners) {
-            joinQuietly(runner, Duration.ofSeconds(2));
-        }
+        runners.stop(Duration.ofSeconds(2));
         completer.interrupt();
         joinQuietly(completer, Duration.ofSeconds(5));
         housekeeper.shutdownNow();

@@ -192,7 +192,9 @@ class WorkerTest {
         TestPool pool = pool();
         startWorker(pool, Map.of());
         try (Jedis jedis = pool.jedis()) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !pool.queue.heartbeats(jedis).isEmpty());
+            // the first heartbeat may still say STARTING (published before Redis was reached by the fetcher)
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.heartbeats(jedis).stream()
+                    .anyMatch(h -> h.state() == WorkerState.RUNNING));
             var hb = pool.queue.heartbeats(jedis).getFirst();
             assertThat(hb.workerId()).isEqualTo("w-" + pool.keys.pool());
             assertThat(hb.state()).isEqualTo(WorkerState.RUNNING);

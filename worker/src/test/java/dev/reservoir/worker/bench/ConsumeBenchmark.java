@@ -24,7 +24,7 @@ import redis.clients.jedis.Protocol;
  * ./mvnw -q -pl worker exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.reservoir.worker.bench.ConsumeBenchmark -Dexec.args="200000 4 32"
  * </pre>
- * Arguments: tasks (default 200000), threads (4), prefetch (32).
+ * Arguments: tasks measured (default 200000; as many run first to warm up), threads (4), prefetch (32).
  */
 public final class ConsumeBenchmark {
     public static void main(String[] args) throws Exception {
@@ -38,7 +38,8 @@ public final class ConsumeBenchmark {
             try (Jedis jedis = new Jedis("127.0.0.1", redis.port(), 30_000)) {
                 queue.ensureGroup(jedis);
                 var pipeline = jedis.pipelined();
-                for (int i = 0; i < tasks; i++) {
+                // twice the tasks: the first half warms the worker's JIT up, the second half is measured
+                for (int i = 0; i < 2 * tasks; i++) {
                     pipeline.sendCommand(Protocol.Command.XADD, queue.xaddArgs(Task.of("t" + i, "echo", new byte[0], keys.reply("bench"))));
                     if (i % 10_000 == 0) {
                         pipeline.sync();
@@ -53,21 +54,27 @@ public final class ConsumeBenchmark {
                         "RESERVOIR_THREADS", Integer.toString(threads), "RESERVOIR_PREFETCH", Integer.toString(prefetch),
                         "RESERVOIR_HTTP_PORT", "-1", "RESERVOIR_WORKER_ID", "bench-worker"));
                 Process worker = pb.start();
+                double redisCpuBefore = 0;
                 long start = 0;
                 long done = 0;
-                while (done < tasks) {
+                long startCount = 0;
+                while (done < 2L * tasks) {
                     Thread.sleep(start == 0 ? 1 : 20);
                     String completed = jedis.hget(keys.stats(), "completed");
                     done = completed == null ? 0 : Long.parseLong(completed);
-                    if (start == 0 && done > 0) {
+                    if (start == 0 && done >= tasks) {
                         start = System.nanoTime();
+                        startCount = done;
+                        redisCpuBefore = redisCpu(jedis);
                     }
                     if (!worker.isAlive()) {
                         throw new IllegalStateException("worker died: " + Files.readString(log));
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                double rate = tasks / seconds;
+                double rate = (done - startCount) / seconds;
+                double redisCpu = redisCpu(jedis) - redisCpuBefore;
+                double workerCpu = worker.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0); // whole life
                 for (String line : jedis.info("commandstats").split("\r?\n")) {
                     if (line.startsWith("cmdstat_")) {
                         System.out.println("# " + line);
@@ -78,10 +85,21 @@ public final class ConsumeBenchmark {
                 System.out.printf(Locale.ROOT, "consume tasks_per_s %.0f%n", rate);
                 System.out.printf(Locale.ROOT, "consume xadd_ceiling_per_s %.0f%n", ceiling);
                 System.out.printf(Locale.ROOT, "consume ratio %.3f%n", rate / ceiling);
-                System.out.printf(Locale.ROOT, "(%d no-op tasks, 1 worker process, %d threads, prefetch %d, %d cores)%n", tasks, threads,
+                System.out.printf(Locale.ROOT, "# elapsed %.2fs, redis cpu %.2fs, worker cpu (incl. start-up) %.2fs%n", seconds, redisCpu, workerCpu);
+                System.out.printf(Locale.ROOT, "(%d no-op tasks measured after %<d warm-up tasks, 1 worker process, %d threads, prefetch %d, %d cores)%n", tasks, threads,
                         prefetch, Runtime.getRuntime().availableProcessors());
             }
         }
+    }
+
+    private static double redisCpu(Jedis jedis) {
+        double total = 0;
+        for (String line : jedis.info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return total;
     }
 
     /** The packaged worker (its manifest puts target/lib on the classpath). */
