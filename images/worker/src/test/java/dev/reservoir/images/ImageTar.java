@@ -93,6 +93,42 @@ public final class ImageTar {
         return new ImageTar(config, files, small, layers);
     }
 
+    /**
+     * Writes the image's merged file tree under {@code dest} (regular files and directories only; Jib
+     * writes no links), so a test can run what the image would run with a local JVM.
+     */
+    public static void extract(Path tar, Path dest) throws IOException {
+        Map<String, byte[]> blobs = new HashMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                if (e.isFile()) {
+                    blobs.put(e.getName(), in.readAllBytes());
+                }
+            }
+        }
+        JsonNode manifest = JSON.readTree(blobs.get("manifest.json")).get(0);
+        Path root = dest.toAbsolutePath().normalize();
+        for (JsonNode layer : manifest.get("Layers")) {
+            try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(blobs.get(layer.asText())));
+                 TarArchiveInputStream in = new TarArchiveInputStream(gz)) {
+                TarArchiveEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    Path target = root.resolve(e.getName().replaceFirst("^/", "")).normalize();
+                    if (!target.startsWith(root)) {
+                        throw new IOException("layer entry outside the image root: " + e.getName());
+                    }
+                    if (e.isDirectory()) {
+                        Files.createDirectories(target);
+                    } else if (e.isFile()) {
+                        Files.createDirectories(target.getParent());
+                        Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
     /** The container config ("config" in the image config JSON). */
     public JsonNode containerConfig() {
         return config.get("config");
