@@ -16,14 +16,16 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Runs the real helm binary on the chart. Where helm is: $HELM, else tools/bin/helm (installed by
- * .ci/install-tools.sh), else helm on PATH. Without helm the chart tests are skipped with a message
- * on a developer machine, and fail in CI (CI=true), where a skipped chart check would hide a broken chart.
+ * Runs the real helm (and kubectl) binaries on the chart. Where they are: $HELM / $KUBECTL, else
+ * tools/bin/ (installed by .ci/install-tools.sh), else PATH. Without them the chart tests are skipped
+ * with a message on a developer machine, and fail in CI (CI=true), where a skipped chart check would
+ * hide a broken chart.
  */
 final class Helm {
     static final Path REPO = Path.of(System.getProperty("reservoir.repo.root", "..")).toAbsolutePath().normalize();
     static final Path CHART = REPO.resolve("charts/reservoir");
-    private static final Path BINARY = locate();
+    private static final Path BINARY = locate("HELM", "helm");
+    private static final Path KUBECTL = locate("KUBECTL", "kubectl");
 
     record Result(int exitCode, String stdout, String stderr) {
     }
@@ -31,17 +33,18 @@ final class Helm {
     private Helm() {
     }
 
-    private static Path locate() {
-        String env = System.getenv("HELM");
+    /** $VAR, else tools/bin/NAME (the pinned version .ci/install-tools.sh installs), else NAME on PATH. */
+    private static Path locate(String envVar, String name) {
+        String env = System.getenv(envVar);
         if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
             return Path.of(env);
         }
-        Path tools = REPO.resolve("tools/bin/helm");
+        Path tools = REPO.resolve("tools/bin/" + name);
         if (Files.isExecutable(tools)) {
             return tools;
         }
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(dir, "helm");
+            Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
@@ -51,10 +54,14 @@ final class Helm {
 
     /** Skips the calling test when helm is missing on a developer machine; fails it in CI. */
     static void require() {
-        if (BINARY != null) {
+        require(BINARY, "helm", "HELM");
+    }
+
+    private static void require(Path binary, String name, String envVar) {
+        if (binary != null) {
             return;
         }
-        String message = "helm not found (looked at $HELM, " + REPO.resolve("tools/bin/helm") + ", PATH): run bash .ci/install-tools.sh";
+        String message = name + " not found (looked at $" + envVar + ", " + REPO.resolve("tools/bin/" + name) + ", PATH): run bash .ci/install-tools.sh";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             fail(message + " (CI=true: the chart must be checked here, not skipped)");
         }
@@ -63,8 +70,18 @@ final class Helm {
 
     static Result run(List<String> args) {
         require();
+        return exec(BINARY, args);
+    }
+
+    /** kubectl (client-side only here: there is no cluster), found like helm. */
+    static Result kubectl(List<String> args) {
+        require(KUBECTL, "kubectl", "KUBECTL");
+        return exec(KUBECTL, args);
+    }
+
+    private static Result exec(Path binary, List<String> args) {
         List<String> command = new ArrayList<>();
-        command.add(BINARY.toString());
+        command.add(binary.toString());
         command.addAll(args);
         try {
             Process p = new ProcessBuilder(command).directory(REPO.toFile()).start();
@@ -73,7 +90,7 @@ final class Helm {
             String out = readAll(p.getInputStream());
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                fail("helm " + args + " did not finish in 2 minutes");
+                fail(binary.getFileName() + " " + args + " did not finish in 2 minutes");
             }
             return new Result(p.exitValue(), out, err.join());
         } catch (IOException e) {
@@ -95,11 +112,16 @@ final class Helm {
         return r.stdout();
     }
 
-    /** The rendered documents, each as a map (empty documents dropped). */
+    /**
+     * The rendered documents, each as a map (empty documents dropped). Duplicate keys fail, as they do
+     * in kubectl and kustomize (Helm itself lets the last one win silently).
+     */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> objects(String rendered) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Object doc : new Yaml(new LoaderOptions()).loadAll(rendered)) {
+        for (Object doc : new Yaml(options).loadAll(rendered)) {
             if (doc instanceof Map<?, ?> m) {
                 out.add((Map<String, Object>) m);
             }
