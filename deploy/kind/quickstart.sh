@@ -65,6 +65,7 @@ step "helm upgrade --install reservoir (namespace $NAMESPACE, with the try-out R
 helm upgrade --install reservoir "$ROOT/charts/reservoir" \
   --namespace "$NAMESPACE" --create-namespace \
   --set redis.enabled=true \
+  --set operator.replicas=1 \
   --wait --timeout 5m
 
 # ---- 5. a pool ----
