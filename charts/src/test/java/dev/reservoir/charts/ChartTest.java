@@ -67,7 +67,7 @@ class ChartTest {
 
     @Test
     void withoutLeaderElectionThereIsNoLeaseAccessAndOneOperatorAtATime() {
-        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.leaderElection.enabled=false"));
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.leaderElection.enabled=false,operator.replicas=1"));
         assertThat(ofKind(objects, "Role")).isEmpty();
         Map<String, Object> deployment = deployment(objects, "operator");
         assertThat(get(deployment, "spec.strategy.type")).isEqualTo("Recreate");
