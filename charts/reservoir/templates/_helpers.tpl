@@ -82,10 +82,11 @@ uses (docs/kubernetes.md, "Security model"); no wildcard anywhere.
 - apiGroups: ["reservoir.dev"]
   resources: ["workerpools/finalizers"]
   verbs: ["update"]
-# Keep the pool's worker pods: watch them (by label), create missing ones, delete exited or surplus ones.
+# Keep the pool's worker pods: watch them (by label), create missing ones, annotate one being drained
+# (reservoir.dev/drain, a patch: a restarted operator still knows it asked), delete exited ones.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # Events on a pool (kubectl describe wp/NAME): created, never read or updated.
 - apiGroups: [""]
   resources: ["events"]

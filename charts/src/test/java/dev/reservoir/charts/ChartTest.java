@@ -19,7 +19,7 @@ class ChartTest {
             "reservoir.dev/workerpools", Set.of("get", "list", "watch", "patch"),
             "reservoir.dev/workerpools/status", Set.of("get", "patch"),
             "reservoir.dev/workerpools/finalizers", Set.of("update"),
-            "/pods", Set.of("get", "list", "watch", "create", "delete"),
+            "/pods", Set.of("get", "list", "watch", "create", "patch", "delete"),
             "/events", Set.of("create"),
             "/secrets", Set.of("get"));
     static final Map<String, Set<String>> LEADER_ELECTION_VERBS = Map.of(
