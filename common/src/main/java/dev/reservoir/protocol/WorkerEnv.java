@@ -17,6 +17,8 @@ public final class WorkerEnv {
     public static final String BLOCKS = "RESERVOIR_MEMORY_BLOCKS";
     public static final String MAX_BLOCKS = "RESERVOIR_MEMORY_MAX_BLOCKS";
     public static final String MEMORY_WAIT = "RESERVOIR_MEMORY_WAIT";
+    /** off | sampled | paranoid: how often a lease records where it was taken, for leak reports. */
+    public static final String LEAK_DETECTION = "RESERVOIR_MEMORY_LEAK_DETECTION";
     public static final String VISIBILITY_TIMEOUT = "RESERVOIR_VISIBILITY_TIMEOUT";
     public static final String MAX_ATTEMPTS = "RESERVOIR_MAX_ATTEMPTS";
     public static final String TASK_TIMEOUT = "RESERVOIR_TASK_TIMEOUT";

@@ -81,9 +81,13 @@ public final class PoolQueue {
         return args;
     }
 
-    /** XREADGROUP ... BLOCK: new tasks for {@code consumer}, empty after {@code block} with none. */
+    /**
+     * XREADGROUP ... BLOCK: new tasks for {@code consumer}, empty after {@code block} with none. Sent as
+     * a plain command so the connection's socket timeout stays on (give it one longer than
+     * {@code block}): a link that dies silently then fails the read instead of hanging it.
+     */
     public List<StreamEntry> read(Jedis jedis, String consumer, int count, Duration block) {
-        Object reply = jedis.sendBlockingCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
+        Object reply = jedis.sendCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
                 b(Integer.toString(count)), b("BLOCK"), b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">"));
         return StreamEntry.parseRead(reply);
     }

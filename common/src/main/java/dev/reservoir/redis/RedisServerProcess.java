@@ -69,6 +69,8 @@ public final class RedisServerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return this;
         }
+        // Redis stays in its owner's process group, so killing the group (bin/reservoir does on Ctrl-C,
+        // after the workers drained) leaves no Redis behind even when the owner was killed.
         List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--dir", dataDir.toString(), "--save", "", "--protected-mode", "no", "--daemonize", "no"));
         if (appendOnly) {
@@ -92,7 +94,7 @@ public final class RedisServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("redis-server exited at start: " + log());
             }
-            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+            try (Jedis jedis = RedisEndpoint.parse(url(), null).connect("reservoir-ping", Duration.ofMillis(500))) {
                 if ("PONG".equals(jedis.ping())) {
                     return;
                 }

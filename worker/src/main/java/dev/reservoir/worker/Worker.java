@@ -19,7 +19,6 @@ import dev.reservoir.worker.memory.LeaseScope;
 import dev.reservoir.worker.memory.MemoryPool;
 import dev.reservoir.worker.memory.MemoryPoolConfig;
 import dev.reservoir.worker.memory.MemoryPoolExhaustedException;
-import dev.reservoir.worker.memory.LeakDetection;
 import dev.reservoir.worker.memory.MemoryPoolStats;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -118,7 +117,7 @@ public final class Worker implements AutoCloseable {
         this.handlers = handlers;
         this.keys = new PoolKeys(config.pool());
         this.queue = new PoolQueue(keys);
-        this.memory = new MemoryPool(new MemoryPoolConfig(config.blockSize(), config.blocks(), config.maxBlocks(), LeakDetection.SAMPLED));
+        this.memory = new MemoryPool(new MemoryPoolConfig(config.blockSize(), config.blocks(), config.maxBlocks(), config.leakDetection()));
         this.memory.onLeak(leak -> LOG.log(Level.WARNING, "memory pool block " + leak.blockIndex() + " leased by " + leak.owner()
                 + " was not released; released it now", leak.whereTaken()));
         this.slots = new Semaphore(config.slots());
@@ -190,7 +189,7 @@ public final class Worker implements AutoCloseable {
                 }
                 if (config.maxTasksPerWorker() > 0 && claimed.get() >= config.maxTasksPerWorker()) {
                     LOG.info("claimed maxTasksPerWorker=" + config.maxTasksPerWorker() + " tasks: draining so this worker can be replaced");
-                    Thread.ofPlatform().name("reservoir-recycle").start(this::drainAndStop);
+                    Thread.ofPlatform().name("reservoir-recycle").start(() -> drainAndStop(false));
                     break;
                 }
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
@@ -599,8 +598,26 @@ public final class Worker implements AutoCloseable {
         return Duration.ofMillis(Math.max(5000, config.heartbeatInterval().toMillis() * 5));
     }
 
+    /**
+     * A memory pool snapshot at most 250 ms old: stats() takes every stripe lock, and a scrape reads
+     * seven gauges. Racy on purpose: two threads may both refresh; either snapshot is fine.
+     */
+    private MemoryPoolStats memoryStats() {
+        long now = System.nanoTime();
+        MemoryPoolStats cached = lastMemoryStats;
+        if (cached == null || now - lastMemoryStatsAt > 250_000_000L) {
+            cached = memory.stats();
+            lastMemoryStats = cached;
+            lastMemoryStatsAt = now;
+        }
+        return cached;
+    }
+
+    private volatile MemoryPoolStats lastMemoryStats;
+    private volatile long lastMemoryStatsAt;
+
     public Heartbeat heartbeat() {
-        MemoryPoolStats m = memory.stats();
+        MemoryPoolStats m = memoryStats();
         return new Heartbeat(config.workerId(), state, config.threads(), busy.get(), inFlight.size(), completed.get(), failed.get(),
                 m.blocksInUse(), m.blocksAllocated(), m.maxBlocks(), m.highWater(), hostName(), ProcessHandle.current().pid(), startedAt,
                 System.currentTimeMillis());
@@ -619,13 +636,13 @@ public final class Worker implements AutoCloseable {
         metrics.gauge("reservoir_worker_threads", "Threads in the pool", config::threads);
         metrics.gauge("reservoir_worker_in_flight_tasks", "Claimed tasks not yet written", inFlight::size);
         metrics.gauge("reservoir_worker_ready", "1 while consuming", () -> isReady() ? 1 : 0);
-        metrics.gauge("reservoir_memory_blocks_in_use", "Memory pool blocks leased", () -> memory.stats().blocksInUse());
-        metrics.gauge("reservoir_memory_blocks_allocated", "Memory pool blocks allocated", () -> memory.stats().blocksAllocated());
-        metrics.gauge("reservoir_memory_blocks_max", "Memory pool block cap", () -> memory.stats().maxBlocks());
-        metrics.gauge("reservoir_memory_blocks_high_water", "Most blocks leased at once", () -> memory.stats().highWater());
-        metrics.gauge("reservoir_memory_waits", "Leases that had to wait for a block", () -> memory.stats().waits());
-        metrics.gauge("reservoir_memory_growths", "Slabs added after start", () -> memory.stats().growths());
-        metrics.gauge("reservoir_memory_leaks", "Leases found unreleased at the end of their task", () -> memory.stats().leaks());
+        metrics.gauge("reservoir_memory_blocks_in_use", "Memory pool blocks leased", () -> memoryStats().blocksInUse());
+        metrics.gauge("reservoir_memory_blocks_allocated", "Memory pool blocks allocated", () -> memoryStats().blocksAllocated());
+        metrics.gauge("reservoir_memory_blocks_max", "Memory pool block cap", () -> memoryStats().maxBlocks());
+        metrics.gauge("reservoir_memory_blocks_high_water", "Most blocks leased at once", () -> memoryStats().highWater());
+        metrics.gauge("reservoir_memory_waits", "Leases that had to wait for a block", () -> memoryStats().waits());
+        metrics.gauge("reservoir_memory_growths", "Slabs added after start", () -> memoryStats().growths());
+        metrics.gauge("reservoir_memory_leaks", "Leases found unreleased at the end of their task", () -> memoryStats().leaks());
     }
 
     String scrapeMetrics() {
@@ -645,6 +662,15 @@ public final class Worker implements AutoCloseable {
      * Idempotent; returns when STOPPED.
      */
     public void drainAndStop() {
+        drainAndStop(true);
+    }
+
+    /**
+     * @param handBackQueuedAtOnce true when the worker is being removed (SIGTERM, POST /drain): idle
+     *        peers should get its prefetched tasks now; false when it recycles itself after
+     *        maxTasksPerWorker: it runs the few tasks it already claimed (at most prefetch) first
+     */
+    private void drainAndStop(boolean handBackQueuedAtOnce) {
         synchronized (drainLock) {
             if (drainStarted) {
                 awaitStopped();
@@ -656,11 +682,14 @@ public final class Worker implements AutoCloseable {
         publishHeartbeat();
         LOG.info("draining: " + inFlight.size() + " task(s) in flight; no new claims");
         joinQuietly(fetcher, Duration.ofSeconds(20));
-        handBackQueued();
+        if (handBackQueuedAtOnce) {
+            handBackQueued();
+        }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         while (System.nanoTime() < deadline && !inFlight.isEmpty()) {
             sleep(20);
         }
+        handBackQueued();
         List<Job> abandoned = new ArrayList<>();
         for (Job job : inFlight.values()) {
             if (job.transition(Job.State.RUNNING, Job.State.ABANDONED)) {

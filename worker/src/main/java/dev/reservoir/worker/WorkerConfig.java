@@ -5,6 +5,7 @@ import static dev.reservoir.protocol.WorkerEnv.*;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
+import dev.reservoir.worker.memory.LeakDetection;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ public record WorkerConfig(
         int blocks,
         int maxBlocks,
         Duration memoryWait,
+        LeakDetection leakDetection,
         Duration visibilityTimeout,
         int maxAttempts,
         Duration taskTimeout,
@@ -98,6 +100,7 @@ public record WorkerConfig(
             problems.add(MAX_BLOCKS + "=" + maxBlocks + " is below " + BLOCKS + "=" + blocks + ": maxBlocks must be >= blocks");
         }
         Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
+        LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
         Duration visibility = r.duration(VISIBILITY_TIMEOUT, Duration.ofSeconds(30));
         if (visibility.toMillis() < 300) {
             problems.add(VISIBILITY_TIMEOUT + "=" + Quantities.formatDuration(visibility) + " is too short: use at least 300ms (claims are renewed every third of it)");
@@ -114,7 +117,7 @@ public record WorkerConfig(
             throw new InvalidConfigException(problems);
         }
         return new WorkerConfig(pool, workerId, redis, threads, mode, prefetch, (int) blockSize, blocks, maxBlocks, memoryWait,
-                visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat);
+                leakDetection, visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat);
     }
 
     /** Claim slots: threads plus prefetch. The worker never holds more claimed tasks than this. */

@@ -30,7 +30,7 @@ public final class TestPool {
     }
 
     public Jedis jedis() {
-        return new Jedis("127.0.0.1", redisPort, 10_000);
+        return dev.reservoir.redis.RedisEndpoint.parse("redis://127.0.0.1:" + redisPort, null).connect("test", Duration.ofSeconds(10));
     }
 
     public void submit(String id, String handler, String payload) {

@@ -1,0 +1,294 @@
+package dev.reservoir.client;
+
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.redis.PoolQueue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A handle on one worker pool, after Python's {@code multiprocessing.Pool}: {@link #submit} /
+ * {@link #applyAsync} return futures, {@link #apply} blocks, {@link #map} / {@link #imap} run a
+ * batch in order with a bound on tasks in flight, {@link #close()} refuses new tasks and
+ * {@link #join()} waits for everything submitted. Thread-safe.
+ *
+ * <p>Futures complete on the client's reply thread: keep callbacks short, or use the
+ * {@code ...Async} variants of CompletableFuture to move work elsewhere.
+ *
+ * <p>Lifecycle: OPEN → {@link #close()} → CLOSED (submit throws; join still waits).
+ */
+public final class Pool {
+    private final Reservoir client;
+    private final PoolKeys keys;
+    private final PoolQueue queue;
+    private final PoolOptions options;
+    private final Router router;
+    private final String replyKey;
+    /** Tasks submitted and not yet answered are bounded by maxPending: submit blocks for a permit. */
+    private final Semaphore permits;
+    /** Submitted and not yet complete; join() waits for zero. Waiters park on {@code joinLock}. */
+    private final AtomicLong outstanding = new AtomicLong();
+    private final Object joinLock = new Object();
+    /** Set once by close(). */
+    private volatile boolean closed;
+
+    Pool(Reservoir client, PoolKeys keys, PoolOptions options, Router router) {
+        this.client = client;
+        this.keys = keys;
+        this.queue = new PoolQueue(keys);
+        this.options = options;
+        this.router = router;
+        this.replyKey = keys.reply(client.clientId());
+        this.permits = new Semaphore(options.maxPending());
+    }
+
+    public String name() {
+        return keys.pool();
+    }
+
+    public PoolOptions options() {
+        return options;
+    }
+
+    PoolQueue queue() {
+        return queue;
+    }
+
+    /**
+     * Queues a task and returns at once. The future completes with the result, or exceptionally with
+     * {@link TaskFailedException} (the remote error type and message; the task is dead-lettered) or
+     * {@link ReservoirConnectionException}. Blocks only when {@code maxPending} tasks are unanswered.
+     */
+    public TaskFuture submit(String handler, byte[] payload) {
+        return submitTask(handler, payload).future;
+    }
+
+    private PendingTask submitTask(String handler, byte[] payload) {
+        PendingTask task = prepare(handler, payload);
+        acquire(1);
+        track(task);
+        client.send(task);
+        return task;
+    }
+
+    public TaskFuture submit(String handler, String payload) {
+        return submit(handler, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Same as {@link #submit(String, byte[])}, under multiprocessing's name. */
+    public TaskFuture applyAsync(String handler, byte[] payload) {
+        return submit(handler, payload);
+    }
+
+    public TaskFuture applyAsync(String handler, String payload) {
+        return submit(handler, payload);
+    }
+
+    /** Runs a task and waits for its result, at most the pool's {@code applyTimeout}. */
+    public Result apply(String handler, byte[] payload) {
+        return apply(handler, payload, options.applyTimeout());
+    }
+
+    public Result apply(String handler, String payload) {
+        return apply(handler, payload.getBytes(StandardCharsets.UTF_8), options.applyTimeout());
+    }
+
+    /**
+     * Runs a task and waits at most {@code timeout}.
+     *
+     * @throws TaskFailedException     the task failed (remote error type and message)
+     * @throws ResultTimeoutException  no outcome within {@code timeout}; the task may still run, and is no
+     *                                 longer counted by {@link #join()} or {@code maxPending}
+     */
+    public Result apply(String handler, byte[] payload, Duration timeout) {
+        PendingTask task = submitTask(handler, payload);
+        try {
+            return await(task.future, timeout, task.taskId);
+        } catch (ResultTimeoutException e) {
+            // The caller has given up and holds no future: stop tracking it (the task still runs; get() finds its result).
+            task.future.cancel(false);
+            throw e;
+        }
+    }
+
+    static Result await(CompletableFuture<Result> future, Duration timeout, String label) {
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ResultTimeoutException(label, timeout);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReservoirException("interrupted while waiting for a result", e);
+        }
+    }
+
+    static RuntimeException unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof RuntimeException r ? r : new ReservoirException(t.toString(), t);
+    }
+
+    /**
+     * Runs {@code handler} over every payload and returns the results in input order. Reads the input
+     * lazily with at most {@link MapOptions#maxInFlight()} tasks outstanding.
+     *
+     * @throws TaskFailedException the first failure in input order (tasks already submitted still run)
+     */
+    public List<Result> map(String handler, Iterable<byte[]> payloads) {
+        return map(handler, payloads, MapOptions.defaults());
+    }
+
+    public List<Result> map(String handler, Iterable<byte[]> payloads, MapOptions mapOptions) {
+        List<Result> out = new ArrayList<>();
+        try (ResultIterator it = imap(handler, payloads, mapOptions)) {
+            while (it.hasNext()) {
+                out.add(it.next());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Streams results in input order as they become available. {@code next()} throws the failure of
+     * that item ({@link TaskFailedException}) and iteration may continue past it.
+     */
+    public ResultIterator imap(String handler, Iterable<byte[]> payloads) {
+        return imap(handler, payloads, MapOptions.defaults());
+    }
+
+    public ResultIterator imap(String handler, Iterable<byte[]> payloads, MapOptions mapOptions) {
+        ensureOpen();
+        return new ResultIterator(this, handler, payloads.iterator(), mapOptions);
+    }
+
+    /** Submits a chunk of tasks as one batch; used by {@link ResultIterator}. */
+    List<CompletableFuture<Result>> submitChunk(String handler, List<byte[]> payloads) {
+        List<CompletableFuture<Result>> futures = new ArrayList<>(payloads.size());
+        List<PendingTask> batch = new ArrayList<>(payloads.size());
+        for (byte[] p : payloads) {
+            PendingTask t = prepare(handler, p);
+            if (!permits.tryAcquire()) {
+                // At maxPending: send what this chunk has so far, so that its answers can free permits.
+                client.sendAll(batch);
+                batch = new ArrayList<>();
+                acquire(1);
+            }
+            track(t);
+            futures.add(t.future);
+            batch.add(t);
+        }
+        client.sendAll(batch);
+        return futures;
+    }
+
+    /** The stored outcome of any task of this pool (kept for the result TTL), if there is one. */
+    public Optional<Result> get(String taskId) {
+        return Optional.ofNullable(client.withJedis("reading the result of " + taskId, jedis -> queue.result(jedis, taskId)))
+                .map(Result::of);
+    }
+
+    /** Queue depth, in-flight work, dead letters, counters and live workers of this pool, read from Redis now. */
+    public PoolStatus status() {
+        return client.withJedis("reading the status of pool " + keys.pool(), jedis -> new PoolStatus(keys.pool(), queue.backlog(jedis),
+                queue.inFlight(jedis), queue.deadLetters(jedis), queue.stats(jedis), queue.heartbeats(jedis)));
+    }
+
+    /** No new tasks through this handle; what was submitted still completes. */
+    public void close() {
+        closed = true;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Waits until every task submitted through this handle has completed (ok, failed or errored). */
+    public void join() {
+        synchronized (joinLock) {
+            while (outstanding.get() > 0) {
+                try {
+                    joinLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ReservoirException("interrupted in join()", e);
+                }
+            }
+        }
+    }
+
+    /** Like {@link #join()}, at most {@code timeout}; returns false if tasks are still outstanding. */
+    public boolean join(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (joinLock) {
+            while (outstanding.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(joinLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ReservoirException("interrupted in join()", e);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Tasks submitted through this handle and not yet complete. */
+    public long outstanding() {
+        return outstanding.get();
+    }
+
+    private PendingTask prepare(String handler, byte[] payload) {
+        ensureOpen();
+        if (handler == null || handler.isBlank()) {
+            throw new IllegalArgumentException("handler: must name a handler of the worker, e.g. echo");
+        }
+        String id = client.nextTaskId();
+        Task task = new Task(id, handler, payload, replyKey, 1, System.currentTimeMillis(), options.taskTimeout().toMillis(), null);
+        return new PendingTask(id, this, router.xaddArgs(task));
+    }
+
+    private void track(PendingTask task) {
+        outstanding.incrementAndGet();
+        client.register(task);
+        task.future.whenComplete((r, e) -> {
+            permits.release();
+            if (outstanding.decrementAndGet() == 0) {
+                synchronized (joinLock) {
+                    joinLock.notifyAll();
+                }
+            }
+        });
+    }
+
+    private void acquire(int n) {
+        try {
+            permits.acquire(n);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReservoirException("interrupted while waiting for room (maxPending=" + options.maxPending() + ")", e);
+        }
+    }
+
+    private void ensureOpen() {
+        client.ensureOpen();
+        if (closed) {
+            throw new IllegalStateException("pool handle '" + keys.pool() + "' is closed: no new tasks (join() waits for the rest)");
+        }
+    }
+}

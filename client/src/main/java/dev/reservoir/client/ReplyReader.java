@@ -1,0 +1,205 @@
+package dev.reservoir.client;
+
+import static dev.reservoir.redis.Replies.b;
+
+import dev.reservoir.protocol.MalformedEntryException;
+import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.redis.RedisEndpoint;
+import dev.reservoir.redis.StreamEntry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/**
+ * The one thread per client that reads outcomes: a blocking {@code XREAD} over the client's reply
+ * streams (one per pool) on its own connection, handing each result to {@code deliver}. No thread or
+ * connection per task.
+ *
+ * <p>The read position of each stream lives here, so a broken connection loses nothing: the reader
+ * reconnects and reads on from where it was (reply streams outlive a short outage; workers also keep
+ * each result by task id). Only when Redis stays unreachable for {@code reconnectGrace} does it call
+ * {@code onOutage}, which fails the waiting futures with a clear error.
+ *
+ * <p>Lifecycle: RUNNING ⇄ RECONNECTING → (stop) STOPPED. Read entries are trimmed from the stream in
+ * batches, so a long run does not grow Redis memory.
+ */
+final class ReplyReader implements Runnable {
+    private static final Logger LOG = Logger.getLogger(ReplyReader.class.getName());
+    private static final int COUNT = 1000;
+    private static final Duration BLOCK = Duration.ofSeconds(1);
+    private static final int TRIM_EVERY = 2000;
+
+    private final RedisEndpoint endpoint;
+    private final String clientName;
+    private final Duration reconnectGrace;
+    private final Consumer<TaskResult> deliver;
+    private final Consumer<ReservoirConnectionException> onOutage;
+    /** Reply stream key → last id read. Keys are added by any thread; ids are written only by the reader thread. */
+    private final Map<String, String> streams = new ConcurrentHashMap<>();
+    private final Thread thread;
+    /** Set once by {@link #stop()}. */
+    private volatile boolean stopping;
+    /** Redis CLIENT ID of the reader's connection, so another connection can interrupt its blocking read (−1: none). */
+    private volatile long redisClientId = -1;
+    /** Confined to the reader thread. */
+    private Jedis connection;
+    /** Confined to the reader thread: entries read since the last trim, per stream. */
+    private final Map<String, Integer> sinceTrim = new ConcurrentHashMap<>();
+
+    ReplyReader(RedisEndpoint endpoint, String clientName, Duration reconnectGrace, Consumer<TaskResult> deliver,
+                Consumer<ReservoirConnectionException> onOutage) {
+        this.endpoint = endpoint;
+        this.clientName = clientName;
+        this.reconnectGrace = reconnectGrace;
+        this.deliver = deliver;
+        this.onOutage = onOutage;
+        this.thread = Thread.ofPlatform().daemon().name("reservoir-replies-" + clientName).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Adds a reply stream; returns true when it was new (the caller then wakes the reader). */
+    boolean watch(String replyKey) {
+        return streams.putIfAbsent(replyKey, "0-0") == null;
+    }
+
+    long redisClientId() {
+        return redisClientId;
+    }
+
+    List<String> replyKeys() {
+        return List.copyOf(streams.keySet());
+    }
+
+    @Override
+    public void run() {
+        long downSince = 0;
+        boolean outageReported = false;
+        while (!stopping) {
+            try {
+                if (connection == null) {
+                    connection = endpoint.connect(clientName + "-replies", Duration.ofSeconds(10));
+                    redisClientId = connection.clientId();
+                    if (downSince != 0) {
+                        LOG.info("reconnected to Redis at " + endpoint + "; reading replies on from where it stopped");
+                    }
+                    downSince = 0;
+                    outageReported = false;
+                }
+                readOnce();
+            } catch (JedisConnectionException e) {
+                closeConnection();
+                if (stopping) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (downSince == 0) {
+                    downSince = now;
+                    LOG.warning("lost the reply connection to Redis at " + endpoint + " (" + e.getMessage() + "); reconnecting");
+                } else if (!outageReported && now - downSince > reconnectGrace.toNanos()) {
+                    outageReported = true;
+                    onOutage.accept(new ReservoirConnectionException("Redis at " + endpoint + " has been unreachable for "
+                            + reconnectGrace.toSeconds() + " s; tasks Redis accepted are still queued and their results are"
+                            + " kept by task id: fetch them with get(taskId) once Redis is back", e));
+                }
+                sleep(200);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "reply reader: unexpected error", e);
+                sleep(200);
+            }
+        }
+        closeConnection();
+    }
+
+    private void readOnce() {
+        if (streams.isEmpty()) {
+            sleep(20);
+            return;
+        }
+        List<String> keys = new ArrayList<>(streams.keySet());
+        byte[][] args = new byte[5 + keys.size() * 2][];
+        args[0] = b("COUNT");
+        args[1] = b(Integer.toString(COUNT));
+        args[2] = b("BLOCK");
+        args[3] = b(Long.toString(BLOCK.toMillis()));
+        args[4] = b("STREAMS");
+        for (int i = 0; i < keys.size(); i++) {
+            args[5 + i] = b(keys.get(i));
+            args[5 + keys.size() + i] = b(streams.get(keys.get(i)));
+        }
+        // Not sendBlockingCommand: that lifts the socket timeout, and a peer gone silent (no RST) would
+        // hang the reader for ever. BLOCK is 1 s and the socket timeout 10 s, so a dead link shows up as
+        // a timeout within 10 s and the reader reconnects.
+        Object reply = connection.sendCommand(Protocol.Command.XREAD, args);
+        if (reply == null) {
+            return; // timed out, or woken to pick up a new stream
+        }
+        for (Object s : (List<?>) reply) {
+            List<?> stream = (List<?>) s;
+            String key = dev.reservoir.redis.Replies.text(stream.get(0));
+            String last = null;
+            int n = 0;
+            for (Object raw : (List<?>) stream.get(1)) {
+                StreamEntry entry = StreamEntry.parse(raw, 1);
+                last = entry.id();
+                n++;
+                try {
+                    deliver.accept(TaskResult.fromFields(entry.fields()));
+                } catch (MalformedEntryException e) {
+                    LOG.warning("ignoring a malformed reply entry " + entry.id() + " in " + key + ": " + e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "a result callback threw (callbacks run on the reply thread: keep them short)", e);
+                }
+            }
+            if (last != null) {
+                streams.put(key, last);
+                int count = sinceTrim.merge(key, n, Integer::sum);
+                if (count >= TRIM_EVERY) {
+                    // Entries older than the last one read are done with: drop them (keeps the last).
+                    connection.sendCommand(Protocol.Command.XTRIM, b(key), b("MINID"), b(last));
+                    sinceTrim.put(key, 0);
+                }
+            }
+        }
+    }
+
+    private void closeConnection() {
+        redisClientId = -1;
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+            connection = null;
+        }
+    }
+
+    void stop(Runnable wake) {
+        stopping = true;
+        wake.run();
+        try {
+            thread.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.reservoir.client;
+
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.redis.PoolQueue;
+
+/**
+ * Where a task goes: the pool's routing, chosen once per pool handle. Shared-queue routing writes to
+ * the pool's one stream. Chosen-worker routing (RoundRobin, Random) will pick a live worker from the
+ * heartbeats and write to its inbox; it slots in here without changing the Pool API.
+ */
+interface Router {
+    byte[][] xaddArgs(Task task);
+
+    static Router of(Dispatch dispatch, PoolKeys keys) {
+        return switch (dispatch) {
+            case SharedQueue -> new PoolQueue(keys)::xaddArgs;
+            case RoundRobin, Random -> throw new UnsupportedOperationException("dispatch " + dispatch
+                    + " (chosen-worker routing) is not built into the client yet: use SharedQueue for pool " + keys.pool());
+        };
+    }
+}

@@ -1,0 +1,210 @@
+package dev.reservoir.client.cli;
+
+import dev.reservoir.client.MapOptions;
+import dev.reservoir.client.Pool;
+import dev.reservoir.client.Reservoir;
+import dev.reservoir.client.Result;
+import dev.reservoir.client.ResultIterator;
+import dev.reservoir.client.local.LocalPool;
+import dev.reservoir.client.local.PoolSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"End-to-end benchmark through Redis and real worker processes (client → queue → worker → reply):",
+                "  noop     N echo tasks with empty payloads, streamed with imap → tasks/s",
+                "  sleep    2,000 × sleep 10 ms → wall time vs the ideal for the pool's thread slots",
+                "  cpu      sha256 of 1 MiB × 27 rounds (~20 ms each) → tasks/s vs what the machine's cores allow",
+                "  latency  synchronous apply round trips (echo) → p50 / p99 / p99.9",
+                "Prints machine-readable 'workload metric value' lines, then a table. Starts its own local pool",
+                "(--workers × --threads, embedded Redis) unless --redis names a running one."})
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    LocalPoolOptions local;
+
+    @Option(names = "--redis", paramLabel = "URL", description = "Benchmark the running pool at this Redis instead of starting one.")
+    String redisUrl;
+
+    @Option(names = {"-p", "--pool"}, paramLabel = "NAME", defaultValue = "bench", description = "Pool name (default ${DEFAULT-VALUE}).")
+    String poolName;
+
+    @Option(names = {"-w", "--workload"}, paramLabel = "NAME", split = ",", defaultValue = "noop,latency,sleep,cpu",
+            description = "Workloads to run, comma-separated (default ${DEFAULT-VALUE}).")
+    List<String> workloads;
+
+    @Option(names = "--noop-tasks", paramLabel = "N", defaultValue = "100000", description = "noop: tasks (default ${DEFAULT-VALUE}).")
+    int noopTasks;
+
+    @Option(names = "--sleep-tasks", paramLabel = "N", defaultValue = "2000", description = "sleep: tasks (default ${DEFAULT-VALUE}).")
+    int sleepTasks;
+
+    @Option(names = "--cpu-tasks", paramLabel = "N", defaultValue = "400", description = "cpu: tasks (default ${DEFAULT-VALUE}).")
+    int cpuTasks;
+
+    @Option(names = "--latency-calls", paramLabel = "N", defaultValue = "2000", description = "latency: calls (default ${DEFAULT-VALUE}).")
+    int latencyCalls;
+
+    @Option(names = "--cores", paramLabel = "N", description = "cpu: cores the workers may use (default: this machine's).")
+    Integer cores;
+
+    @Option(names = "--check", description = "Exit 1 when a target of docs/benchmarks.md is missed.")
+    boolean check;
+
+    private final List<String[]> rows = new ArrayList<>();
+    private boolean missed;
+
+    @Override
+    public Integer call() {
+        for (String w : workloads) {
+            if (!List.of("noop", "sleep", "cpu", "latency").contains(w)) {
+                throw new CliException(ExitCodes.USAGE, "--workload: unknown workload '" + w + "' (use noop, sleep, cpu, latency)");
+            }
+        }
+        LocalPool pool = null;
+        String url = redisUrl;
+        if (url == null) {
+            PoolSpec spec = local.spec(poolName);
+            System.err.printf("starting a local pool: %d workers × %d threads%n", spec.replicas(), spec.threads());
+            pool = LocalPoolOptions.startAndWait(spec, LocalPool.Options.defaults().withEvents(line -> System.err.println("[pool] " + line)));
+            url = pool.redisUrl();
+        }
+        try (Reservoir reservoir = Reservoir.connect(url)) {
+            Pool p = reservoir.pool(poolName);
+            int slots = p.status().threads();
+            if (slots == 0) {
+                throw new CliException(ExitCodes.LOCAL_POOL_FAILED, "pool " + poolName + " has no live workers at " + url);
+            }
+            System.err.printf("pool %s: %d workers, %d thread slots%n", poolName, p.status().workers().size(), slots);
+            for (String w : workloads) {
+                switch (w) {
+                    case "noop" -> noop(p);
+                    case "latency" -> latency(p);
+                    case "sleep" -> sleep(p, slots);
+                    case "cpu" -> cpu(p);
+                    default -> throw new IllegalStateException(w);
+                }
+            }
+        } finally {
+            if (pool != null) {
+                pool.close();
+            }
+        }
+        System.out.println();
+        System.out.printf("%-8s %-28s %14s  %s%n", "WORKLOAD", "METRIC", "VALUE", "TARGET");
+        for (String[] r : rows) {
+            System.out.printf("%-8s %-28s %14s  %s%n", (Object[]) r);
+        }
+        return check && missed ? ExitCodes.TASK_FAILED : ExitCodes.OK;
+    }
+
+    private void metric(String workload, String metric, double value, String format, String target, boolean met) {
+        String v = String.format(Locale.ROOT, format, value);
+        System.out.println(workload + " " + metric + " " + v);
+        System.out.flush();
+        rows.add(new String[] {workload, metric, v, target == null ? "" : target + (met ? "  met" : "  MISSED")});
+        if (target != null && !met) {
+            missed = true;
+        }
+    }
+
+    private static Iterable<byte[]> repeat(byte[] payload, int n) {
+        return () -> new Iterator<>() {
+            int left = n;
+
+            public boolean hasNext() {
+                return left > 0;
+            }
+
+            public byte[] next() {
+                left--;
+                return payload;
+            }
+        };
+    }
+
+    private static long drain(ResultIterator it) {
+        long n = 0;
+        while (it.hasNext()) {
+            it.next();
+            n++;
+        }
+        return n;
+    }
+
+    private void noop(Pool p) {
+        MapOptions options = new MapOptions(8192, 256);
+        drain(p.imap("echo", repeat(new byte[0], Math.min(20_000, noopTasks)), options)); // warm-up: JIT in client and workers
+        long start = System.nanoTime();
+        long n = drain(p.imap("echo", repeat(new byte[0], noopTasks), options));
+        double perSecond = n * 1e9 / (System.nanoTime() - start);
+        metric("noop", "tasks", n, "%.0f", null, true);
+        metric("noop", "tasks_per_s", perSecond, "%.0f", ">= 40000", perSecond >= 40_000);
+    }
+
+    private void latency(Pool p) {
+        byte[] x = "x".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 500; i++) {
+            p.apply("echo", x, Duration.ofSeconds(30));
+        }
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        for (int i = 0; i < latencyCalls; i++) {
+            long t = System.nanoTime();
+            p.apply("echo", x, Duration.ofSeconds(30));
+            h.recordValue(System.nanoTime() - t);
+        }
+        double p50 = h.getValueAtPercentile(50) / 1e6;
+        double p99 = h.getValueAtPercentile(99) / 1e6;
+        double p999 = h.getValueAtPercentile(99.9) / 1e6;
+        metric("latency", "calls", latencyCalls, "%.0f", null, true);
+        metric("latency", "p50_ms", p50, "%.3f", "< 0.5", p50 < 0.5);
+        metric("latency", "p99_ms", p99, "%.3f", "< 2", p99 < 2);
+        metric("latency", "p999_ms", p999, "%.3f", null, true);
+    }
+
+    private void sleep(Pool p, int slots) {
+        int ms = 10;
+        long start = System.nanoTime();
+        long n = drain(p.imap("sleep", repeat(Integer.toString(ms).getBytes(StandardCharsets.UTF_8), sleepTasks), new MapOptions(4096, 128)));
+        double wall = (System.nanoTime() - start) / 1e6;
+        double ideal = Math.ceil((double) n / slots) * ms;
+        metric("sleep", "tasks", n, "%.0f", null, true);
+        metric("sleep", "slots", slots, "%.0f", null, true);
+        metric("sleep", "wall_ms", wall, "%.0f", null, true);
+        metric("sleep", "ideal_ms", ideal, "%.0f", null, true);
+        metric("sleep", "wall_over_ideal", wall / ideal, "%.2f", "<= 1.3", wall / ideal <= 1.3);
+    }
+
+    private void cpu(Pool p) {
+        byte[] payload = "1Mix27".getBytes(StandardCharsets.UTF_8);
+        // One task at a time first: the handler's time on an otherwise idle core.
+        long[] micros = new long[15];
+        for (int i = 0; i < micros.length; i++) {
+            Result r = p.apply("sha256", payload, Duration.ofSeconds(60));
+            micros[i] = r.durationMicros();
+        }
+        long[] warm = Arrays.copyOfRange(micros, 5, micros.length);
+        Arrays.sort(warm);
+        double singleMs = warm[warm.length / 2] / 1000.0;
+        int usable = cores != null ? cores : Runtime.getRuntime().availableProcessors();
+        double ideal = usable * 1000.0 / singleMs;
+        long start = System.nanoTime();
+        long n = drain(p.imap("sha256", repeat(payload, cpuTasks), new MapOptions(512, 16)));
+        double perSecond = n * 1e9 / (System.nanoTime() - start);
+        metric("cpu", "tasks", n, "%.0f", null, true);
+        metric("cpu", "single_task_ms", singleMs, "%.1f", null, true);
+        metric("cpu", "cores", usable, "%.0f", null, true);
+        metric("cpu", "ideal_tasks_per_s", ideal, "%.1f", null, true);
+        metric("cpu", "tasks_per_s", perSecond, "%.1f", null, true);
+        metric("cpu", "efficiency", perSecond / ideal, "%.2f", ">= 0.90", perSecond / ideal >= 0.9);
+    }
+}
