@@ -30,7 +30,7 @@ class PlainManifestsTest {
     static final String HEADER = """
             # GENERATED from charts/reservoir (%s) with its default values; do not edit. After a chart change run
             #   ./mvnw -pl charts test -Dreservoir.chart.update=true
-            # Install without Helm: kubectl apply -f deploy/crds/ && kubectl apply -k deploy/operator
+            # Install without Helm: kubectl apply -k deploy/operator   (the CRD, the namespace, RBAC, the operator)
             """;
     private static final Pattern SOURCE = Pattern.compile("^# Source: reservoir/templates/([\\w.-]+\\.yaml)$", Pattern.MULTILINE);
 
@@ -51,8 +51,9 @@ class PlainManifestsTest {
         }
         Map<String, String> files = new TreeMap<>();
         byTemplate.forEach((k, v) -> files.put(k, v.toString()));
-        // The CRD is not listed: kustomize refuses files outside this directory (kubectl apply -f deploy/crds/ first).
+        // The CRD through its own kustomization (deploy/crds/): kustomize refuses a file outside this directory.
         StringBuilder kustomization = new StringBuilder(HEADER.formatted("the file list")).append("resources:\n")
+                .append("  - ../crds\n")
                 .append("  - ").append(HAND_WRITTEN).append('\n');
         files.keySet().forEach(f -> kustomization.append("  - ").append(f).append('\n'));
         files.put(KUSTOMIZATION, kustomization.toString());
@@ -87,16 +88,17 @@ class PlainManifestsTest {
     }
 
     @Test
-    void kustomizeBuildsTheNamespaceAndExactlyTheChartsObjects() throws IOException {
+    void kustomizeBuildsTheCrdTheNamespaceAndExactlyTheChartsObjects() throws IOException {
         Helm.Result built = Helm.kubectl(List.of("kustomize", DIR.toString()));
         assertThat(built.exitCode()).as("kubectl kustomize deploy/operator\n" + built.stderr()).isZero();
         List<Map<String, Object>> objects = Helm.objects(built.stdout());
-        List<Map<String, Object>> expected = new ArrayList<>(Helm.objects(Files.readString(DIR.resolve(HAND_WRITTEN))));
+        List<Map<String, Object>> expected = new ArrayList<>(Helm.objects(Files.readString(Helm.CHART.resolve("crds/workerpools.reservoir.dev-v1.yml"))));
+        expected.addAll(Helm.objects(Files.readString(DIR.resolve(HAND_WRITTEN))));
         expected.addAll(Helm.objects(Helm.template()));
         assertThat(objects.stream().map(PlainManifestsTest::id).sorted().toList())
                 .isEqualTo(expected.stream().map(PlainManifestsTest::id).sorted().toList());
-        // kustomize orders the namespace before what lives in it.
-        assertThat(ChartTest.kinds(objects).getFirst()).isEqualTo("Namespace");
+        // kustomize orders the namespace and the CRD before what depends on them.
+        assertThat(ChartTest.kinds(objects).subList(0, 2)).containsExactlyInAnyOrder("Namespace", "CustomResourceDefinition");
     }
 
     private static String id(Map<String, Object> o) {

@@ -1,0 +1,33 @@
+package dev.reservoir.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.minReplicas <= self.maxReplicas",
+        message = "autoscaling.minReplicas must not exceed autoscaling.maxReplicas", reason = "FieldValueInvalid")
+public class AutoscalingSpec {
+    @JsonPropertyDescription("Fewest workers the autoscaler keeps, even with an empty queue.")
+    @Min(0)
+    @Max(10000)
+    @Default(Defaults.MIN_REPLICAS)
+    public Integer minReplicas;
+
+    @JsonPropertyDescription("Most workers the autoscaler starts.")
+    @Required
+    @Min(1)
+    @Max(10000)
+    public Integer maxReplicas;
+
+    @JsonPropertyDescription("Queued plus running tasks one worker should have: the operator keeps"
+            + " ceil((backlog + inFlight) / targetBacklogPerWorker) workers, between minReplicas and maxReplicas.")
+    @Min(1)
+    @Max(1000000)
+    @Default(Defaults.TARGET_BACKLOG_PER_WORKER)
+    public Integer targetBacklogPerWorker;
+}

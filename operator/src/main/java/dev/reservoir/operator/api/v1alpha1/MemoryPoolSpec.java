@@ -1,0 +1,33 @@
+package dev.reservoir.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.blocks) || !has(self.maxBlocks) || self.maxBlocks >= self.blocks",
+        message = "memoryPool.maxBlocks must be at least memoryPool.blocks", reason = "FieldValueInvalid")
+public class MemoryPoolSpec {
+    @JsonPropertyDescription("Size of one off-heap block, as a byte quantity (64Ki, 1Mi, 4096). Task payloads and scratch space are"
+            + " leased in blocks of this size.")
+    @Pattern(Defaults.SIZE_PATTERN)
+    @Default(Defaults.BLOCK_SIZE)
+    public String blockSize;
+
+    @JsonPropertyDescription("Blocks allocated up front when the worker starts.")
+    @Min(1)
+    @Max(1048576)
+    @Default(Defaults.BLOCKS)
+    public Integer blocks;
+
+    @JsonPropertyDescription("Cap on blocks: the pool grows by slabs up to this many; when all are leased, the worker applies"
+            + " back-pressure (claims nothing new) instead of running out of memory.")
+    @Min(1)
+    @Max(1048576)
+    @Default(Defaults.MAX_BLOCKS)
+    public Integer maxBlocks;
+}

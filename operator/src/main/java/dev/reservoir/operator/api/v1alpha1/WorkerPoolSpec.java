@@ -1,0 +1,82 @@
+package dev.reservoir.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || !has(self.replicas)"
+        + " || self.replicas >= self.autoscaling.minReplicas || self.replicas == 0",
+        message = "replicas must be 0 (paused) or at least autoscaling.minReplicas", reason = "FieldValueInvalid")
+@ValidationRule(value = "!has(self.prefetch) || !has(self.threads) || self.prefetch <= self.threads * 4",
+        message = "prefetch must not exceed 4 x threads: a worker claims only what it can start soon, so the queue stays fair",
+        reason = "FieldValueInvalid")
+public class WorkerPoolSpec {
+    @JsonPropertyDescription("Number of worker pods to keep running. Scale with `kubectl scale wp/NAME --replicas=N` or an HPA;"
+            + " 0 pauses the pool (workers drain and stop).")
+    @SpecReplicas
+    @Min(0)
+    @Max(10000)
+    @Default(Defaults.REPLICAS)
+    public Integer replicas;
+
+    @JsonPropertyDescription("Worker container image (a Reservoir worker with your task handlers), e.g. ghcr.io/acme/thumbs:1.2.0.")
+    @Required
+    @Pattern("^\\S+$")
+    public String image;
+
+    @JsonPropertyDescription("Task-running threads per worker. A worker claims at most threads + prefetch tasks at once.")
+    @Min(1)
+    @Max(1024)
+    @Default(Defaults.THREADS)
+    public Integer threads;
+
+    @JsonPropertyDescription("platform threads for CPU-bound tasks, virtual threads for tasks that mostly wait on I/O.")
+    @Default(Defaults.THREAD_MODE)
+    public ThreadMode threadMode;
+
+    @JsonPropertyDescription("Tasks a worker claims beyond its free threads, to hide the queue round trip. Keep it small: claimed"
+            + " tasks are not available to other workers.")
+    @Min(0)
+    @Max(1024)
+    @Default(Defaults.PREFETCH)
+    public Integer prefetch;
+
+    @JsonPropertyDescription("Each worker's off-heap memory pool of equal-size blocks.")
+    @Default("{}")
+    public MemoryPoolSpec memoryPool;
+
+    @JsonPropertyDescription("The shared queue: where Redis is, how long claims last and how often a task is tried.")
+    @Required
+    public QueueSpec queue;
+
+    @JsonPropertyDescription("How submitters route tasks: SharedQueue (every worker reads one stream), RoundRobin or Random (the"
+            + " submitter writes to a chosen worker's inbox).")
+    @Default(Defaults.DISPATCH)
+    public Dispatch dispatch;
+
+    @JsonPropertyDescription("Recycle a worker after it has completed this many tasks: it drains, exits and the operator starts a"
+            + " fresh pod (bounds leaks in task code). 0 = never.")
+    @Min(0)
+    @Default(Defaults.MAX_TASKS_PER_WORKER)
+    public Long maxTasksPerWorker;
+
+    @JsonPropertyDescription("How long a stopping worker may spend finishing its running tasks before it hands the rest back to the"
+            + " queue (a duration: 30s, 2m). The pod's terminationGracePeriodSeconds is this plus a margin.")
+    @Pattern(Defaults.DURATION_PATTERN)
+    @Default(Defaults.DRAIN_TIMEOUT)
+    public String drainTimeout;
+
+    @JsonPropertyDescription("Let the operator set replicas from the queue: ceil((backlog + inFlight) / targetBacklogPerWorker),"
+            + " between minReplicas and maxReplicas (replicas: 0 pauses it). Leave out to scale by hand or with an HPA.")
+    public AutoscalingSpec autoscaling;
+
+    @JsonPropertyDescription("Overrides for the worker pods: resources, env, scheduling, labels, annotations, service account.")
+    public PodTemplateOverrides template;
+}

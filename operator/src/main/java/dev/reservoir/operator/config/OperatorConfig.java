@@ -1,0 +1,41 @@
+package dev.reservoir.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The operator's own settings (application.properties or RESERVOIR_OPERATOR_* env vars). */
+@ConfigMapping(prefix = "reservoir.operator")
+public interface OperatorConfig {
+
+    /** Namespaces to watch; empty watches all (cluster-wide RBAC then). */
+    Optional<List<String>> namespaces();
+
+    /** How often each pool's queue is read from Redis (status figures, heartbeats, autoscaling). */
+    @WithDefault("10s")
+    Duration resyncInterval();
+
+    /** Start the operator at application start (tests that wire their own set this false). */
+    @WithDefault("true")
+    boolean startOnBoot();
+
+    /** Reconciles run at once, across all pools. */
+    @WithDefault("4")
+    int reconcileThreads();
+
+    LeaderElection leaderElection();
+
+    interface LeaderElection {
+        /** Two replicas of the operator can run: one leads (a Lease), the other waits. */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("reservoir-operator")
+        String leaseName();
+
+        /** Namespace of the Lease; defaults to the operator's own namespace. */
+        Optional<String> leaseNamespace();
+    }
+}

@@ -1,0 +1,427 @@
+package dev.reservoir.operator.apiserver;
+
+import static dev.reservoir.operator.apiserver.ApiFixture.heartbeat;
+import static dev.reservoir.operator.apiserver.ApiFixture.podNames;
+import static dev.reservoir.operator.apiserver.ApiFixture.pods;
+import static dev.reservoir.operator.apiserver.ApiFixture.pool;
+import static dev.reservoir.operator.apiserver.ApiFixture.runAll;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.reservoir.operator.api.v1alpha1.AutoscalingSpec;
+import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
+import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
+import dev.reservoir.operator.model.WorkerPodFactory;
+import dev.reservoir.operator.runtime.OperatorRunner;
+import dev.reservoir.operator.status.StatusAggregator;
+import dev.reservoir.protocol.Task;
+import dev.reservoir.redis.PoolQueue;
+import dev.reservoir.redis.RedisServerProcess;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The operator against fabric8's CRUD mock API server and a real Redis. The mock has no kubelet:
+ * {@link ApiFixture#runAll} marks pods Running/Ready and writes their workers' heartbeats.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class WorkerPoolApiServerTest {
+    static RedisServerProcess redisServer;
+
+    @KubernetesTestServer
+    KubernetesServer server;
+    @Inject
+    KubernetesClient client;
+    @Inject
+    OperatorRunner runner;
+    @Inject
+    MeterRegistry registry;
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+    @TestHTTPResource("/q/health/ready")
+    URL readyUrl;
+
+    Jedis jedis;
+    String ns;
+
+    @BeforeAll
+    static void redis() {
+        redisServer = RedisServerProcess.onFreePort(false).start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redisServer.stop();
+    }
+
+    @BeforeEach
+    void setUp(TestInfo info) {
+        ApiFixture.installCrd(client);
+        if (runner.operator() == null) {
+            ApiFixture.allowLeases(server);
+        }
+        runner.start();
+        jedis = new Jedis("127.0.0.1", redisServer.port());
+        ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12);
+    }
+
+    @AfterEach
+    void deletePools() {
+        // The mock server has no garbage collector: delete the pools so the operator stops reconciling them.
+        client.resources(WorkerPool.class).inNamespace(ns).delete();
+        jedis.close();
+    }
+
+    private WorkerPool create(WorkerPool pool) {
+        return client.resources(WorkerPool.class).inNamespace(ns).resource(pool).create();
+    }
+
+    private WorkerPool get(String name) {
+        return client.resources(WorkerPool.class).inNamespace(ns).withName(name).get();
+    }
+
+    private void edit(String name, Consumer<WorkerPool> change) {
+        client.resources(WorkerPool.class).inNamespace(ns).withName(name).edit(p -> {
+            change.accept(p);
+            return p;
+        });
+    }
+
+    /** The condition, failing (so an await retries) while the status or the condition is not there yet. */
+    private Condition condition(String name, String type) {
+        WorkerPoolStatus status = get(name).getStatus();
+        assertThat(status).as("status of " + name).isNotNull();
+        Condition c = StatusAggregator.find(status, type);
+        assertThat(c).as(type + " condition of " + name).isNotNull();
+        return c;
+    }
+
+    private double reconciles() {
+        return registry.counter("reservoir.operator.reconciles").count();
+    }
+
+    /** Waits until the operator has reconciled at least n more times (resync every second). */
+    private void awaitReconciles(int n) {
+        double start = reconciles();
+        await().atMost(Duration.ofSeconds(60)).until(() -> reconciles() >= start + n);
+    }
+
+    private void awaitRunning(String pool, int replicas) {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            runAll(client, jedis, ns, pool);
+            assertThat(pods(client, ns, pool)).hasSize(replicas)
+                    .allSatisfy(p -> assertThat(p.getStatus() == null ? null : p.getStatus().getPhase()).isEqualTo("Running"));
+            WorkerPoolStatus s = get(pool).getStatus();
+            assertThat(s).isNotNull();
+            assertThat(s.readyReplicas).isEqualTo(replicas);
+            assertThat(s.replicas).isEqualTo(replicas);
+        });
+    }
+
+    @Test
+    void createMakesOwnedPodsAndReportsStatus() {
+        WorkerPool created = create(pool(ns, "thumbs", 3, redisServer.url()));
+        awaitRunning("thumbs", 3);
+        List<Pod> pods = pods(client, ns, "thumbs");
+        assertThat(pods).allSatisfy(p -> {
+            assertThat(p.getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
+            assertThat(p.getMetadata().getName()).matches("thumbs-[0-9a-f]{10}-[a-z0-9]{5}");
+            assertThat(p.getSpec().getContainers().getFirst().getImage()).isEqualTo("reservoir-worker:test");
+        });
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            WorkerPoolStatus s = get("thumbs").getStatus();
+            assertThat(s.observedGeneration).isEqualTo(get("thumbs").getMetadata().getGeneration());
+            assertThat(s.updatedReplicas).isEqualTo(3);
+            assertThat(s.selector).contains("reservoir.dev/pool=thumbs");
+            assertThat(condition("thumbs", "Available").getStatus()).isEqualTo("True");
+            assertThat(condition("thumbs", "Progressing").getStatus()).isEqualTo("False");
+            assertThat(condition("thumbs", "Degraded").getStatus()).isEqualTo("False");
+        });
+    }
+
+    @Test
+    void scaleUpCreatesAndScaleDownDrainsIdleWorkersFirst() {
+        create(pool(ns, "scale", 2, redisServer.url()));
+        awaitRunning("scale", 2);
+        edit("scale", p -> p.getSpec().replicas = 4);
+        awaitRunning("scale", 4);
+        List<String> names = podNames(client, ns, "scale");
+        // Two workers busy, two idle, by their heartbeats.
+        Set<String> busy = Set.of(names.get(0), names.get(2));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            names.forEach(n -> heartbeat(jedis, "scale", n, busy.contains(n) ? 3 : 0));
+            assertThat(get("scale").getStatus().busyWorkers).isEqualTo(2);
+        });
+        edit("scale", p -> p.getSpec().replicas = 2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(podNames(client, ns, "scale"))
+                .containsExactlyInAnyOrderElementsOf(busy));
+        awaitReconciles(3);
+        assertThat(podNames(client, ns, "scale")).containsExactlyInAnyOrderElementsOf(busy);
+    }
+
+    @Test
+    void deadPodIsReplacedAndItsTasksReclaimedAtOnce() {
+        create(pool(ns, "reclaim", 2, redisServer.url()));
+        awaitRunning("reclaim", 2);
+        Pod victim = pods(client, ns, "reclaim").getFirst();
+        String worker = victim.getMetadata().getName();
+        PoolQueue queue = new PoolQueue("reclaim");
+        queue.ensureGroup(jedis);
+        for (int i = 0; i < 3; i++) {
+            queue.submit(jedis, Task.of("t" + i, "echo", new byte[] {(byte) i}, null));
+        }
+        assertThat(queue.read(jedis, worker, 10, Duration.ofMillis(100))).hasSize(3);
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry(worker, 3L);
+        // The worker crashes: its pod fails and its heartbeat is gone.
+        queue.removeHeartbeat(jedis, worker);
+        ApiFixture.setPhase(client, victim, "Failed", false);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            runAll(client, jedis, ns, "reclaim");
+            assertThat(podNames(client, ns, "reclaim")).hasSize(2).doesNotContain(worker);
+            assertThat(queue.inFlightByConsumer(jedis)).doesNotContainKey(worker);
+            assertThat(queue.backlog(jedis)).isEqualTo(3);
+        });
+        // A pod deleted by someone else is replaced too.
+        String other = podNames(client, ns, "reclaim").getFirst();
+        client.pods().inNamespace(ns).withName(other).delete();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(podNames(client, ns, "reclaim"))
+                .hasSize(2).doesNotContain(other, worker));
+    }
+
+    @Test
+    void templateChangeRollsOneSurgeAtATime() {
+        create(pool(ns, "roll", 3, redisServer.url()));
+        awaitRunning("roll", 3);
+        Set<String> before = new HashSet<>(podNames(client, ns, "roll"));
+        String oldHash = WorkerPodFactory.templateHashOf(pods(client, ns, "roll").getFirst());
+        edit("roll", p -> p.getSpec().threads = 8);
+        int[] most = {0};
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            List<Pod> now = pods(client, ns, "roll");
+            most[0] = Math.max(most[0], now.size());
+            runAll(client, jedis, ns, "roll");
+            assertThat(now).hasSize(3).allSatisfy(p -> {
+                assertThat(WorkerPodFactory.templateHashOf(p)).isNotEqualTo(oldHash);
+                assertThat(p.getSpec().getContainers().getFirst().getEnv())
+                        .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("RESERVOIR_THREADS=8"));
+            });
+            assertThat(get("roll").getStatus().updatedReplicas).isEqualTo(3);
+        });
+        assertThat(most[0]).as("never more than one surge pod").isLessThanOrEqualTo(4);
+        assertThat(podNames(client, ns, "roll")).doesNotContainAnyElementsOf(before);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(condition("roll", "Progressing").getStatus()).isEqualTo("False"));
+    }
+
+    @Test
+    void badSpecDegradesWithoutTouchingPods() {
+        create(pool(ns, "bad", 2, redisServer.url()));
+        awaitRunning("bad", 2);
+        List<String> before = podNames(client, ns, "bad");
+        // The mock API server does not validate: the operator must catch it.
+        edit("bad", p -> {
+            p.getSpec().threads = 0;
+            p.getSpec().drainTimeout = "soon";
+        });
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Condition degraded = condition("bad", "Degraded");
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+            assertThat(degraded.getMessage()).contains("spec.threads", "spec.drainTimeout");
+            assertThat(get("bad").getStatus().observedGeneration).isEqualTo(get("bad").getMetadata().getGeneration());
+        });
+        List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("InvalidSpec");
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("bad");
+        });
+        awaitReconciles(5);
+        assertThat(podNames(client, ns, "bad")).isEqualTo(before);
+        assertThat(client.v1().events().inNamespace(ns).list().getItems().stream().filter(e -> "InvalidSpec".equals(e.getReason())))
+                .as("one event per problem, not one per reconcile").hasSize(1);
+        // Fixed: Degraded clears, the pool rolls to the new template.
+        edit("bad", p -> {
+            p.getSpec().threads = 2;
+            p.getSpec().drainTimeout = "30s";
+        });
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            runAll(client, jedis, ns, "bad");
+            assertThat(condition("bad", "Degraded").getStatus()).isEqualTo("False");
+            assertThat(get("bad").getStatus().updatedReplicas).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void missingSecretAndUnreachableRedisDegradeWithTheirCause() throws Exception {
+        // A Redis that wants a password, which only the Secret knows.
+        try (RedisServerProcess secured = RedisServerProcess.onFreePort(false).start()) {
+            try (Jedis admin = new Jedis("127.0.0.1", secured.port())) {
+                admin.configSet("requirepass", "s3cret");
+            }
+            WorkerPool secretPool = pool(ns, "secret", 2, secured.url());
+            secretPool.getSpec().queue.redis.passwordSecretRef = new SecretKeyRef("redis-auth", "password");
+            create(secretPool);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Condition degraded = condition("secret", "Degraded");
+                assertThat(degraded.getReason()).isEqualTo("SecretMissing");
+                assertThat(degraded.getMessage()).contains("Secret redis-auth", "not found");
+            });
+            assertThat(pods(client, ns, "secret")).as("no pod that could not start").isEmpty();
+            client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("redis-auth").endMetadata()
+                    .addToStringData("password", "s3cret").build()).create();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(pods(client, ns, "secret")).hasSize(2);
+                assertThat(condition("secret", "Degraded").getStatus()).isEqualTo("False");
+            });
+            assertThat(pods(client, ns, "secret").getFirst().getSpec().getContainers().getFirst().getEnv())
+                    .anySatisfy(e -> assertThat(e.getValueFrom() == null || e.getValueFrom().getSecretKeyRef() == null ? null
+                            : e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("redis-auth"));
+            client.resources(WorkerPool.class).inNamespace(ns).withName("secret").delete();
+        }
+
+        int closedPort = RedisServerProcess.freePort();
+        create(pool(ns, "noredis", 2, "redis://127.0.0.1:" + closedPort));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Condition degraded = condition("noredis", "Degraded");
+            assertThat(degraded.getReason()).isEqualTo("RedisUnreachable");
+            assertThat(degraded.getMessage()).contains("127.0.0.1:" + closedPort);
+        });
+        // Creating missing workers is safe without Redis; they wait for it themselves.
+        assertThat(pods(client, ns, "noredis")).hasSize(2);
+        assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("RedisUnreachable"));
+    }
+
+    @Test
+    void restartAdoptsExistingPodsWithoutDuplicates() {
+        create(pool(ns, "adopt", 3, redisServer.url()));
+        awaitRunning("adopt", 3);
+        List<String> before = podNames(client, ns, "adopt");
+        runner.stop();
+        runner.start();
+        awaitReconciles(4);
+        runAll(client, jedis, ns, "adopt");
+        assertThat(podNames(client, ns, "adopt")).isEqualTo(before);
+    }
+
+    @Test
+    void steadyStateReconcilesWriteNothing() throws Exception {
+        create(pool(ns, "steady", 2, redisServer.url()));
+        awaitRunning("steady", 2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(condition("steady", "Progressing").getStatus()).isEqualTo("False"));
+        awaitReconciles(2);
+        var mock = server.getKubernetesMockServer();
+        while (mock.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+            // drain what came before
+        }
+        double start = reconciles();
+        awaitReconciles(6);
+        double done = reconciles() - start;
+        List<String> writes = new java.util.ArrayList<>();
+        int requests = 0;
+        for (var r = mock.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = mock.takeRequest(10, TimeUnit.MILLISECONDS)) {
+            requests++;
+            if (!"GET".equals(r.getMethod()) && r.getPath().contains("/namespaces/" + ns + "/")) {
+                writes.add(r.getMethod() + " " + r.getPath());
+            }
+        }
+        assertThat(writes).as("writes during %s steady reconciles", done).isEmpty();
+        System.out.printf("steady state: %.0f reconciles, %d API requests (%d writes)%n", done, requests, writes.size());
+    }
+
+    @Test
+    void imagePullErrorDegradesAndKeepsThePods() {
+        create(pool(ns, "pull", 2, redisServer.url()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pods(client, ns, "pull")).hasSize(2));
+        List<String> before = podNames(client, ns, "pull");
+        for (Pod p : pods(client, ns, "pull")) {
+            client.pods().inNamespace(ns).withName(p.getMetadata().getName()).editStatus(pod -> {
+                pod.setStatus(new PodStatusBuilder().withPhase("Pending").withContainerStatuses(new ContainerStatusBuilder()
+                        .withName("worker").withState(new ContainerStateBuilder().withNewWaiting().withReason("ImagePullBackOff")
+                                .withMessage("Back-off pulling image \"reservoir-worker:test\"").endWaiting().build()).build()).build());
+                return pod;
+            });
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Condition degraded = condition("pull", "Degraded");
+            assertThat(degraded.getReason()).isEqualTo("ImagePullFailed");
+            assertThat(degraded.getMessage()).contains("reservoir-worker:test", "spec.image", "ImagePullBackOff");
+        });
+        assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ImagePullFailed"));
+        awaitReconciles(3);
+        assertThat(podNames(client, ns, "pull")).as("no churn while the image cannot be pulled").isEqualTo(before);
+    }
+
+    @Test
+    void autoscalingSetsReplicasFromTheQueue() {
+        WorkerPool p = pool(ns, "auto", 1, redisServer.url());
+        p.getSpec().autoscaling = new AutoscalingSpec();
+        p.getSpec().autoscaling.minReplicas = 1;
+        p.getSpec().autoscaling.maxReplicas = 5;
+        p.getSpec().autoscaling.targetBacklogPerWorker = 4;
+        create(p);
+        PoolQueue queue = new PoolQueue("auto");
+        queue.ensureGroup(jedis);
+        for (int i = 0; i < 14; i++) {
+            queue.submit(jedis, Task.of("a" + i, "echo", new byte[0], null));
+        }
+        // ceil(14 / 4) = 4 workers.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(get("auto").getSpec().replicas).isEqualTo(4);
+            assertThat(pods(client, ns, "auto")).hasSize(4);
+        });
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Autoscaled"));
+        jedis.del(queue.keys().tasks());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("auto").getSpec().replicas).isEqualTo(1));
+    }
+
+    @Test
+    void metricsAndHealthAreServed() throws Exception {
+        create(pool(ns, "observe", 1, redisServer.url()));
+        awaitReconciles(2);
+        HttpClient http = HttpClient.newHttpClient();
+        String metrics = http.send(HttpRequest.newBuilder(metricsUrl.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("reservoir_operator_reconciles_total", "reservoir_operator_reconcile_errors_total",
+                "reservoir_operator_reconcile_duration_seconds_count", "reservoir_operator_pod_actions_total");
+        HttpResponse<String> ready = http.send(HttpRequest.newBuilder(readyUrl.toURI()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"operator\"", "UP");
+    }
+}

@@ -1,0 +1,104 @@
+package dev.reservoir.operator.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reservoir.operator.api.v1alpha1.AutoscalingSpec;
+import dev.reservoir.operator.api.v1alpha1.Dispatch;
+import dev.reservoir.operator.api.v1alpha1.MemoryPoolSpec;
+import dev.reservoir.operator.api.v1alpha1.PodTemplateOverrides;
+import dev.reservoir.operator.api.v1alpha1.ThreadMode;
+import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.operator.model.ResolvedSpec;
+import dev.reservoir.operator.model.SpecResolver;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SpecResolverTest {
+
+    @Test
+    void appliesTheSchemaDefaults() {
+        SpecResolver.Result r = SpecResolver.resolve(Pools.minimal("thumbs"));
+        assertThat(r.valid()).isTrue();
+        ResolvedSpec s = r.spec();
+        assertThat(s.replicas()).isEqualTo(1);
+        assertThat(s.threads()).isEqualTo(4);
+        assertThat(s.threadMode()).isEqualTo(ThreadMode.PLATFORM);
+        assertThat(s.prefetch()).isEqualTo(1);
+        assertThat(s.blockSize()).isEqualTo(64 * 1024);
+        assertThat(s.blocks()).isEqualTo(64);
+        assertThat(s.maxBlocks()).isEqualTo(256);
+        assertThat(s.visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.maxAttempts()).isEqualTo(3);
+        assertThat(s.dispatch()).isEqualTo(Dispatch.SharedQueue);
+        assertThat(s.maxTasksPerWorker()).isZero();
+        assertThat(s.drainTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.autoscaling()).isNull();
+    }
+
+    @Test
+    void namesEachBadFieldAndWhatToDo() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().image = " ";
+        pool.getSpec().threads = 0;
+        pool.getSpec().drainTimeout = "soon";
+        pool.getSpec().memoryPool = new MemoryPoolSpec();
+        pool.getSpec().memoryPool.blocks = 10;
+        pool.getSpec().memoryPool.maxBlocks = 5;
+        pool.getSpec().queue.redis.url = "http://redis:6379";
+        SpecResolver.Result r = SpecResolver.resolve(pool);
+        assertThat(r.valid()).isFalse();
+        assertThat(r.spec()).isNull();
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).startsWith("spec.image: required"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.threads: 0 is out of range: use 1 to 1024"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.drainTimeout='soon' is not a duration"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.memoryPool.maxBlocks: 5 is less than blocks (10)"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.queue.redis.url: Redis URL 'http://redis:6379' must start with redis://"));
+    }
+
+    @Test
+    void rejectsAPasswordInTheUrl() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().queue.redis.url = "redis://:hunter2@redis:6379";
+        assertThat(SpecResolver.resolve(pool).message()).contains("spec.queue.redis.url: carries a password").doesNotContain("hunter2");
+    }
+
+    @Test
+    void crossFieldRules() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().threads = 1;
+        pool.getSpec().prefetch = 5;
+        pool.getSpec().autoscaling = new AutoscalingSpec();
+        pool.getSpec().autoscaling.minReplicas = 5;
+        pool.getSpec().autoscaling.maxReplicas = 2;
+        pool.getSpec().template = new PodTemplateOverrides();
+        pool.getSpec().template.env = List.of(new EnvVar("RESERVOIR_THREADS", "64", null));
+        pool.getSpec().template.labels = Map.of("reservoir.dev/pool", "other");
+        assertThat(SpecResolver.resolve(pool).errors())
+                .anySatisfy(e -> assertThat(e).startsWith("spec.prefetch: 5 exceeds 4 x threads"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.autoscaling.minReplicas: 5 exceeds maxReplicas (2)"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.template.env: RESERVOIR_THREADS is set by the operator"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.template.labels: reservoir.dev/pool uses a prefix"));
+    }
+
+    @Test
+    void missingSpecAndBadNameAreReported() {
+        WorkerPool pool = Pools.minimal("Thumbs_1");
+        pool.setSpec(null);
+        assertThat(SpecResolver.resolve(pool).errors()).anySatisfy(e -> assertThat(e).startsWith("metadata.name: pool name 'Thumbs_1'"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec: missing"));
+    }
+
+    @Test
+    void autoscalingKeepsLoadPerWorkerNearTheTarget() {
+        ResolvedSpec.Autoscaling a = new ResolvedSpec.Autoscaling(1, 10, 16);
+        assertThat(a.desiredFor(0, 0)).isEqualTo(1);
+        assertThat(a.desiredFor(16, 0)).isEqualTo(1);
+        assertThat(a.desiredFor(17, 0)).isEqualTo(2);
+        assertThat(a.desiredFor(40, 8)).isEqualTo(3);
+        assertThat(a.desiredFor(10_000, 0)).isEqualTo(10);
+        assertThat(new ResolvedSpec.Autoscaling(0, 4, 8).desiredFor(0, 0)).isZero();
+    }
+}
