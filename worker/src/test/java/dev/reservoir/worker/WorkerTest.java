@@ -156,7 +156,7 @@ class WorkerTest {
     @Test
     void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
         TestPool pool = pool();
-        pool.submitMany(6, "d", "sleep", () -> "1500") // long enough that none finishes between the await and the drain;
+        pool.submitMany(6, "d", "sleep", () -> "1500"); // long enough that none finishes between the await and the drain
         startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"));
         try (Jedis jedis = pool.jedis()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 2 && pool.queue.inFlight(jedis) == 4);
