@@ -471,6 +471,16 @@ public final class Worker implements AutoCloseable {
         List<Write> batch = new ArrayList<>(COMPLETE_BATCH);
         long backoff = 100;
         while (true) {
+            if (state == WorkerState.STOPPED && Thread.currentThread().isInterrupted()) {
+                // stopThreads gave up waiting (Redis unreachable): these tasks stay claimed in Redis and are
+                // reclaimed by other workers after the visibility timeout; nothing is lost, only delayed.
+                int left = batch.size() + writes.size();
+                if (left > 0) {
+                    LOG.warning("stopping with " + left + " outcome(s) unwritten; their tasks stay claimed and will be"
+                            + " reclaimed and run again by other workers after the visibility timeout");
+                }
+                return;
+            }
             try {
                 if (batch.isEmpty()) {
                     Write first = writes.poll(200, TimeUnit.MILLISECONDS);
@@ -489,6 +499,9 @@ public final class Worker implements AutoCloseable {
             } catch (InterruptedException e) {
                 if (state == WorkerState.STOPPED && writes.isEmpty() && batch.isEmpty()) {
                     return;
+                }
+                if (state == WorkerState.STOPPED) {
+                    Thread.currentThread().interrupt(); // seen at the top of the loop: give up on what is left
                 }
             } catch (JedisException e) {
                 // Keep the batch: it is written once Redis is back (the tasks stay claimed meanwhile).
@@ -723,7 +736,8 @@ public final class Worker implements AutoCloseable {
             }
             queue.removeHeartbeat(jedis, config.workerId());
         } catch (RuntimeException e) {
-            LOG.warning("could not clean up the consumer and heartbeat (" + e.getMessage() + "); they expire by themselves");
+            LOG.warning("could not remove this worker's heartbeat and consumer (" + e.getMessage() + "): the heartbeat expires"
+                    + " by itself; the consumer stays in the group until the operator or local supervisor removes it");
         }
         if (!inFlight.isEmpty()) {
             LOG.warning(inFlight.size() + " outcome(s) could not be written before stopping; those tasks stay claimed and are reclaimed by"

@@ -176,6 +176,39 @@ class WorkerTest {
     }
 
     @Test
+    void stoppingWhileRedisIsDownLosesNothing() throws Exception {
+        RedisServerProcess own = RedisServerProcess.onFreePort(true).start();
+        try {
+            TestPool pool = new TestPool("down" + POOLS.incrementAndGet(), own.port());
+            pool.submit("slow", "sleep", "800");
+            Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", own.url(),
+                    "RESERVOIR_WORKER_ID", "first", "RESERVOIR_THREADS", "1", "RESERVOIR_HTTP_PORT", "-1",
+                    "RESERVOIR_VISIBILITY_TIMEOUT", "1s", "RESERVOIR_DRAIN_TIMEOUT", "5s"));
+            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 1);
+            own.kill();
+            // the task finishes but its outcome cannot be written; the drain must still end, in bounded time
+            assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
+                worker.drainAndStop();
+                return worker.state();
+            })).isEqualTo(WorkerState.STOPPED);
+            own.start(); // same data (append-only file): the task is still claimed by the stopped worker
+            env.put("RESERVOIR_WORKER_ID", "second");
+            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
+            Map<String, List<TaskResult>> results = pool.awaitReplies(1, Duration.ofSeconds(30));
+            assertThat(results.get("slow")).hasSize(1);
+            assertThat(results.get("slow").getFirst().worker()).isEqualTo("second");
+            assertThat(results.get("slow").getFirst().attempts()).isEqualTo(2);
+        } finally {
+            if (worker != null) {
+                worker.drainAndStop();
+                worker = null;
+            }
+            own.kill();
+        }
+    }
+
+    @Test
     void maxTasksPerWorkerDrainsAfterNTasks() throws Exception {
         TestPool pool = pool();
         pool.submitMany(10, "m", "echo", () -> "x");
