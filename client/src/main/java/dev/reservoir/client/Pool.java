@@ -177,19 +177,24 @@ public final class Pool {
     List<CompletableFuture<Result>> submitChunk(String handler, List<byte[]> payloads) {
         List<CompletableFuture<Result>> futures = new ArrayList<>(payloads.size());
         List<PendingTask> batch = new ArrayList<>(payloads.size());
-        for (byte[] p : payloads) {
-            PendingTask t = prepare(handler, p);
-            if (!permits.tryAcquire()) {
-                // At maxPending: send what this chunk has so far, so that its answers can free permits.
-                client.sendAll(batch);
-                batch = new ArrayList<>();
-                acquire(1);
+        try {
+            for (byte[] p : payloads) {
+                PendingTask t = prepare(handler, p); // throws once the pool is closed
+                if (!permits.tryAcquire()) {
+                    // At maxPending: send what this chunk has so far, so that its answers can free permits.
+                    client.sendAll(batch);
+                    batch = new ArrayList<>();
+                    acquire(1);
+                }
+                track(t);
+                futures.add(t.future);
+                batch.add(t);
             }
-            track(t);
-            futures.add(t.future);
-            batch.add(t);
+        } finally {
+            // Every tracked task is sent, even when close() on another thread stops the chunk half way:
+            // join() waits for tracked tasks, so an unsent one would make it wait forever.
+            client.sendAll(batch);
         }
-        client.sendAll(batch);
         return futures;
     }
 

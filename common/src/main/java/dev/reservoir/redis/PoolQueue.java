@@ -3,6 +3,7 @@ package dev.reservoir.redis;
 import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.Heartbeat;
+import dev.reservoir.protocol.MalformedEntryException;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
@@ -301,7 +302,13 @@ public final class PoolQueue {
                 StatsFields.DEAD_LETTERED, StatsFields.HANDED_BACK)) {
             out.put(f, 0L);
         }
-        jedis.hgetAll(keys.stats()).forEach((k, v) -> out.put(k, Long.parseLong(v)));
+        jedis.hgetAll(keys.stats()).forEach((k, v) -> {
+            try {
+                out.put(k, Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                // not ours to fail on: a counter someone overwrote reads as 0 until it is incremented again
+            }
+        });
         return out;
     }
 
@@ -320,11 +327,19 @@ public final class PoolQueue {
     public List<Heartbeat> heartbeats(Jedis jedis) {
         List<Heartbeat> out = new ArrayList<>();
         for (String id : jedis.zrange(keys.workers(), 0, -1)) {
+            if (!PoolKeys.isValidId(id)) {
+                jedis.zrem(keys.workers(), id); // not a worker id this protocol can produce
+                continue;
+            }
             Map<String, String> fields = jedis.hgetAll(keys.worker(id));
             if (fields.isEmpty()) {
                 jedis.zrem(keys.workers(), id);
-            } else {
+                continue;
+            }
+            try {
                 out.add(Heartbeat.fromFields(fields));
+            } catch (MalformedEntryException e) {
+                // one unreadable record must not hide the others; it expires like any heartbeat
             }
         }
         return out;

@@ -178,6 +178,18 @@ class PoolQueueTest {
     }
 
     @Test
+    void unreadableHeartbeatsAndCountersAreSkippedNotFatal() {
+        queue.heartbeat(jedis, new dev.reservoir.protocol.Heartbeat("good", dev.reservoir.protocol.WorkerState.RUNNING, 4, 0, 0, 0, 0,
+                0, 16, 64, 0, "h", 1, 1, System.currentTimeMillis()), Duration.ofSeconds(30));
+        jedis.hset(keys.worker("bad"), Map.of("id", "bad", "state", "SLEEPING"));
+        jedis.zadd(keys.workers(), 1, "bad");
+        jedis.zadd(keys.workers(), 1, "-not-an-id");
+        jedis.hset(keys.stats(), Map.of("completed", "lots", "failed", "2"));
+        assertThat(queue.heartbeats(jedis)).extracting(dev.reservoir.protocol.Heartbeat::workerId).containsExactly("good");
+        assertThat(queue.stats(jedis)).containsEntry("completed", 0L).containsEntry("failed", 2L);
+    }
+
+    @Test
     void scriptsSurviveAScriptCacheFlush() {
         queue.submit(jedis, task("s"));
         StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "apply", mixinStandardHelpOptions = true,
         description = {"Run one task and print its result.",
-                "Exit 1 with 'error: TYPE: MESSAGE' when the task fails; exit 4 when no result comes within --timeout."})
+                "Exit 1 with 'error: task ID failed after N attempt(s): TYPE: MESSAGE' when the task fails; exit 4 when no result comes within --timeout."})
 final class ApplyCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;

@@ -21,6 +21,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        header = "End-to-end benchmark: noop, latency, sleep and cpu workloads through real workers.",
         description = {"End-to-end benchmark through Redis and real worker processes (client → queue → worker → reply):",
                 "  noop     N echo tasks with empty payloads, streamed with imap → tasks/s",
                 "  sleep    2,000 × sleep 10 ms → wall time vs the ideal for the pool's thread slots",

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
+        header = "Run a WorkerPool YAML on this machine (child worker JVMs, embedded Redis) until Ctrl-C.",
         description = {"Run a WorkerPool on this machine until Ctrl-C: N worker JVMs with T threads each, kept at N",
                 "(a worker that dies is replaced, recycling after maxTasksPerWorker works), against an embedded Redis",
                 "unless --redis or spec.queue.redis.url names one. Reads the same YAML the operator reads and ignores",

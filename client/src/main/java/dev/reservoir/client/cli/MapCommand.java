@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "map", mixinStandardHelpOptions = true,
+        header = "Run HANDLER over payloads (one per line) and print the results in input order.",
         description = {"Run HANDLER over payloads (one per line, from a file or stdin) and print the results in input order,",
                 "one per line, as they arrive. Holds at most --max-in-flight tasks at a time, so any size of input streams.",
                 "On a failed task: stops with exit 1, or with --keep-going prints '!TYPE: MESSAGE' in its place and exits 1 at the end."})

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
+        header = "Show a pool: backlog, in-flight, dead letters, counters and each live worker.",
         description = {"Show a pool: backlog, in-flight, dead letters, counters, and each live worker with its state,",
                 "busy threads, in-flight tasks and memory pool use (from the workers' heartbeats)."})
 final class StatusCommand implements Callable<Integer> {

@@ -81,7 +81,8 @@ class LocalPoolTest {
         List<Result> results = pool.map("sleep", input, new MapOptions(16, 4));
         assertThat(results).hasSize(64);
         for (int i = 0; i < 64; i++) {
-            assertThat(results.get(i).valueAsString()).as("result %d", i).isNotNull();
+            // sleep returns its payload, so each result must be the one of input i
+            assertThat(results.get(i).valueAsString()).as("result %d", i).isEqualTo(Integer.toString((64 - i) % 8 * 3));
             assertThat(results.get(i).taskId()).isNotNull();
         }
         List<Result> echoed = pool.map("echo", IntStream.range(0, 2000).mapToObj(i -> b("m" + i)).toList(), new MapOptions(128, 16));

@@ -173,6 +173,11 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             } catch (JedisException e) {
                 problems.add(new Problem(Problem.REDIS_UNREACHABLE, "cannot read the queue at " + endpoint + " (spec.queue.redis.url): "
                         + rootMessage(e) + "; busy workers are kept until Redis answers"));
+            } catch (RuntimeException e) {
+                // Data in Redis that does not follow docs/protocol.md (another program writing our keys): report it,
+                // keep reconciling pods as if Redis were unreadable, never fail the reconcile in a loop.
+                problems.add(new Problem(Problem.REDIS_UNREACHABLE, "cannot understand the queue data at " + endpoint + ": "
+                        + rootMessage(e) + "; check what else writes the reservoir:{" + pool.getMetadata().getName() + "}:* keys"));
             }
         }
 
@@ -295,8 +300,13 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             }
         }
         for (String name : plan.delete()) {
-            // Only pods with no running worker are listed: no grace period is needed.
-            if (deletePod(ns, name, context, 0L)) {
+            // Exited pods have no process left: delete them at once. Anything else on this list (a pod seen
+            // PENDING) may have started since the observation, so it gets its normal grace period: SIGTERM
+            // and preStop make a worker that did start drain and hand back its own claims.
+            Pod pod = pods.get(name);
+            String phase = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            Long grace = "Succeeded".equals(phase) || "Failed".equals(phase) ? Long.valueOf(0L) : null;
+            if (deletePod(ns, name, context, grace)) {
                 expectations.expectDelete(key, name, now);
                 metrics.podAction("delete");
             }

@@ -61,7 +61,7 @@ public class WorkerPoolSpec {
     @Default(Defaults.DISPATCH)
     public Dispatch dispatch;
 
-    @JsonPropertyDescription("Recycle a worker after it has completed this many tasks: it drains, exits and the operator starts a"
+    @JsonPropertyDescription("Recycle a worker after it has claimed this many tasks: it drains, exits and the operator starts a"
             + " fresh pod (bounds leaks in task code). 0 = never.")
     @Min(0)
     @Default(Defaults.MAX_TASKS_PER_WORKER)
