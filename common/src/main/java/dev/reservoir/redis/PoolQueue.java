@@ -11,7 +11,6 @@ import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +186,8 @@ public final class PoolQueue {
     @SuppressWarnings("unchecked")
     public boolean[] complete(Jedis jedis, String consumer, List<Outcome> outcomes, Duration resultTtl, Duration replyTtl,
                               long deadLetterMaxLen) {
-        if (outcomes.isEmpty()) {
+        int n = outcomes.size();
+        if (n == 0) {
             return new boolean[0];
         }
         long now = System.currentTimeMillis();
@@ -197,69 +197,87 @@ public final class PoolQueue {
         keyList.add(b(keys.stats()));
         keyList.add(b(keys.resultBucket(now)));
         keyList.add(b(keys.resultIndex()));
-        Map<String, Integer> replyNumbers = new HashMap<>();
+        // The script takes the outcomes grouped by reply stream (0: none), so that it can pass each
+        // group's arguments on to XADD as they are; order[k] is the caller's index of the k-th outcome.
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
         String low = null;
         String high = null;
-        int failed = 0;
-        List<byte[]> args = new ArrayList<>(10 + outcomes.size() * 4);
+        for (int i = 0; i < n; i++) {
+            Outcome o = outcomes.get(i);
+            String id = o.streamId();
+            if (low == null || compareIds(id, low) < 0) {
+                low = id;
+            }
+            if (high == null || compareIds(id, high) > 0) {
+                high = id;
+            }
+            String reply = o.replyKey() != null && keys.isReplyKey(o.replyKey()) ? o.replyKey() : "";
+            groups.computeIfAbsent(reply, k -> new ArrayList<>()).add(i);
+        }
+        int[] order = new int[n];
+        int k = 0;
+        for (List<Integer> members : groups.values()) {
+            for (int i : members) {
+                order[k++] = i;
+            }
+        }
+        List<byte[]> args = new ArrayList<>(11 + 3 * n + 2 * groups.size());
         args.add(group);
         args.add(b(consumer));
         args.add(b(Long.toString(Math.max(1, resultTtl.toMillis()))));
         args.add(b(Long.toString(Math.max(1, replyTtl.toMillis()))));
         args.add(b(Long.toString(deadLetterMaxLen)));
         args.add(b(Long.toString(PoolKeys.resultBucketNumber(now))));
-        args.add(null); // lowest stream id, set below
-        args.add(null); // highest stream id
-        args.add(b(Integer.toString(outcomes.size())));
-        args.add(null); // failed count
-        for (Outcome o : outcomes) {
-            if (low == null || compareIds(o.streamId(), low) < 0) {
-                low = o.streamId();
+        args.add(b(low));
+        args.add(b(high));
+        args.add(b(Integer.toString(n)));
+        int failedAt = args.size();
+        args.add(null); // failed count, known below
+        args.add(b(Integer.toString(groups.size())));
+        for (int i : order) {
+            args.add(b(outcomes.get(i).streamId()));
+        }
+        for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
+            int number = 0;
+            if (!g.getKey().isEmpty()) {
+                keyList.add(b(g.getKey()));
+                number = keyList.size() - 5;
             }
-            if (high == null || compareIds(o.streamId(), high) > 0) {
-                high = o.streamId();
-            }
-            int reply = 0;
-            if (o.replyKey() != null && keys.isReplyKey(o.replyKey())) {
-                reply = replyNumbers.computeIfAbsent(o.replyKey(), k -> {
-                    keyList.add(b(k));
-                    return keyList.size() - 5;
-                });
-            }
-            args.add(b(o.streamId()));
-            args.add(b(o.result().taskId()));
-            args.add(o.result().encode());
-            args.add(b(Integer.toString(reply)));
-            if (o.result().status() == TaskStatus.FAILED) {
+            args.add(b(Integer.toString(number)));
+            args.add(b(Integer.toString(g.getValue().size())));
+        }
+        int failed = 0;
+        for (int i : order) {
+            TaskResult r = outcomes.get(i).result();
+            args.add(b(r.taskId()));
+            args.add(r.encode());
+            if (r.status() == TaskStatus.FAILED) {
                 failed++;
             }
         }
-        args.set(6, b(low));
-        args.set(7, b(high));
-        args.set(9, b(Integer.toString(failed)));
-        if (failed > 0) {
-            for (int i = 0; i < outcomes.size(); i++) {
-                Outcome o = outcomes.get(i);
-                if (o.result().status() != TaskStatus.FAILED) {
-                    continue;
-                }
-                // The dead letter keeps the task's handler and payload (to inspect or resubmit) with the result fields.
-                Map<String, byte[]> fields = new LinkedHashMap<>();
-                fields.put("handler", b(o.handler() == null ? "" : o.handler()));
-                fields.put("payload", o.payload() == null ? new byte[0] : o.payload());
-                fields.putAll(o.result().toFields());
-                args.add(b(Integer.toString(i + 1)));
-                args.add(b(Integer.toString(fields.size())));
-                fields.forEach((k, v) -> {
-                    args.add(b(k));
-                    args.add(v);
-                });
+        args.set(failedAt, b(Integer.toString(failed)));
+        for (int j = 0; j < n && failed > 0; j++) {
+            Outcome o = outcomes.get(order[j]);
+            if (o.result().status() != TaskStatus.FAILED) {
+                continue;
             }
+            // The dead letter keeps the task's handler and payload (to inspect or resubmit) with the result fields.
+            Map<String, byte[]> fields = new LinkedHashMap<>();
+            fields.put("handler", b(o.handler() == null ? "" : o.handler()));
+            fields.put("payload", o.payload() == null ? new byte[0] : o.payload());
+            fields.putAll(o.result().toFields());
+            args.add(b(Integer.toString(j + 1)));
+            args.add(b(Integer.toString(fields.size())));
+            fields.forEach((name, value) -> {
+                args.add(b(name));
+                args.add(value);
+            });
         }
-        List<Object> reply = (List<Object>) COMPLETE.run(jedis, keyList, args);
-        boolean[] written = new boolean[reply.size()];
-        for (int i = 0; i < written.length; i++) {
-            written[i] = Replies.number(reply.get(i)) == 1;
+        List<Object> skipped = (List<Object>) COMPLETE.run(jedis, keyList, args);
+        boolean[] written = new boolean[n];
+        java.util.Arrays.fill(written, true);
+        for (Object number : skipped) {
+            written[order[(int) Replies.number(number) - 1]] = false;
         }
         return written;
     }

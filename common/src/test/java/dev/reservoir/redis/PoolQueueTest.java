@@ -124,6 +124,43 @@ class PoolQueueTest {
     }
 
     @Test
+    void aFullyOwnedBatchWithSeveralReplyStreamsAndNoneWritesEveryOutcomeOnce() {
+        String[] replies = {keys.reply("c1"), keys.reply("c2"), null};
+        for (int i = 0; i < 9; i++) {
+            queue.submit(jedis, Task.of("m" + i, "echo", new byte[0], replies[i % 3]));
+        }
+        List<StreamEntry> mine = queue.read(jedis, "w1", 9, Duration.ofMillis(100));
+        List<PoolQueue.Outcome> outcomes = new java.util.ArrayList<>();
+        for (StreamEntry e : mine) {
+            Task t = Task.fromFields(e.fields());
+            TaskResult r = t.id().equals("m7")
+                    ? TaskResult.failed("m7", ErrorTypes.NON_RETRYABLE, "bad input", 1, "w1", 2)
+                    : TaskResult.ok(t.id(), t.id().getBytes(StandardCharsets.UTF_8), 1, "w1", 2);
+            outcomes.add(new PoolQueue.Outcome(e.id(), r, t.replyTo(), t.handler(), t.payload()));
+        }
+        java.util.Collections.reverse(outcomes); // callers pass outcomes in any order
+
+        assertThat(queue.complete(jedis, "w1", outcomes, Duration.ofMinutes(1), Duration.ofMinutes(1), 1000))
+                .containsOnly(true).hasSize(9);
+
+        var c1 = jedis.xrange(keys.reply("c1"), (redis.clients.jedis.StreamEntryID) null, null);
+        var c2 = jedis.xrange(keys.reply("c2"), (redis.clients.jedis.StreamEntryID) null, null);
+        assertThat(c1).hasSize(1);
+        assertThat(c1.getFirst().getFields()).containsOnlyKeys("m0", "m3", "m6");
+        assertThat(c2).hasSize(1);
+        assertThat(c2.getFirst().getFields()).containsOnlyKeys("m1", "m4", "m7");
+        for (int i = 0; i < 9; i++) {
+            TaskResult r = queue.result(jedis, "m" + i);
+            assertThat(r).as("result of m" + i).isNotNull();
+            assertThat(r.isOk()).isEqualTo(i != 7);
+        }
+        assertThat(queue.result(jedis, "m8").valueAsString()).isEqualTo("m8");
+        assertThat(jedis.xlen(keys.dead())).isEqualTo(1);
+        assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.COMPLETED, 8L).containsEntry(StatsFields.DEAD_LETTERED, 1L);
+    }
+
+    @Test
     void getFindsResultsInOlderBucketsAndTrimDropsExpiredBuckets() {
         // a result written in an older minute (the bucket a worker wrote two minutes ago)
         long old = System.currentTimeMillis() - 2 * PoolKeys.RESULT_BUCKET_MS;
