@@ -125,6 +125,16 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     public UpdateControl<WorkerPool> reconcile(WorkerPool pool, Context<WorkerPool> context) {
         Instant now = Instant.now();
         String key = pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName();
+        String owner = ownerId(pool);
+        if (context.isPrimaryResourceDeleted()) {
+            // The operator runs with triggerReconcilerOnAllEvents (OperatorRunner) so that this delete reaches us:
+            // what it keeps in memory for the pool goes with it. Its pods go by garbage collection (owner references).
+            forget(owner, key);
+            return UpdateControl.noUpdate();
+        }
+        if (pool.isMarkedForDeletion()) {
+            return UpdateControl.noUpdate(); // being deleted (foreground, or another party's finalizer): create nothing more
+        }
         // Sorted by name: messages that name a pod must not flip between reconciles (that would rewrite the status).
         List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
                 .filter(p -> isOwnedBy(p, pool))
@@ -135,7 +145,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
 
         SpecResolver.Result resolved = SpecResolver.resolve(pool);
         if (!resolved.valid()) {
-            // Never act on a spec we cannot read: existing pods keep working as they are.
+            // Never act on a spec we cannot read: existing pods keep working as they are. No Redis is read either.
+            redis.release(owner);
             problems.add(new Problem(Problem.INVALID_SPEC, "invalid spec, no pod changed: " + resolved.message()));
             StatusInputs in = new StatusInputs(pool.getMetadata().getName(), generation(pool), desiredOf(pool), countAlive(pods),
                     countReady(pods), 0, null, problems, null);
@@ -162,13 +173,16 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 problems.add(new Problem(Problem.SECRET_MISSING, "cannot read Secret " + ref.name + ": " + e.getMessage()));
             }
             secretOk = problems.isEmpty();
+            if (!secretOk) {
+                redis.release(owner); // nothing reads Redis until the Secret is back; its next pool() opens what it names
+            }
         }
 
         PoolQueue queue = new PoolQueue(pool.getMetadata().getName());
         QueueObservation observation = null;
         RedisEndpoint endpoint = RedisEndpoint.parse(spec.redisUrl(), password);
         if (secretOk) {
-            try (Jedis jedis = redis.pool(endpoint).getResource()) {
+            try (Jedis jedis = redis.pool(owner, endpoint).getResource()) {
                 observation = QueueObserver.observe(jedis, queue);
             } catch (JedisException e) {
                 problems.add(new Problem(Problem.REDIS_UNREACHABLE, "cannot read the queue at " + endpoint + " (spec.queue.redis.url): "
@@ -240,7 +254,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 break;
             }
         }
-        execute(pool, spec, hash, plan, reclaim, podsByName, queueKnown ? endpoint : null, queue, context, key, nowMillis, problems);
+        execute(pool, spec, hash, plan, reclaim, podsByName, queueKnown ? endpoint : null, queue, context, key, owner, nowMillis,
+                problems);
 
         int alive = 0;
         int ready = 0;
@@ -282,12 +297,12 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     }
 
     private void execute(WorkerPool pool, ResolvedSpec spec, String hash, Plan plan, List<String> reclaim, Map<String, Pod> pods,
-                         RedisEndpoint endpoint, PoolQueue queue, Context<WorkerPool> context, String key, long now,
+                         RedisEndpoint endpoint, PoolQueue queue, Context<WorkerPool> context, String key, String owner, long now,
                          List<Problem> problems) {
         String ns = pool.getMetadata().getNamespace();
         // Reclaim before deleting: the claims of an exited worker go back to the queue at once.
         if (endpoint != null && !reclaim.isEmpty()) {
-            try (Jedis jedis = redis.pool(endpoint).getResource()) {
+            try (Jedis jedis = redis.pool(owner, endpoint).getResource()) {
                 for (String worker : reclaim) {
                     int moved = queue.handBackAll(jedis, worker, "worker " + worker + " exited");
                     if (moved > 0) {
@@ -351,6 +366,18 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 break;
             }
         }
+    }
+
+    /** Drops what this operator keeps in memory for a deleted pool. */
+    private void forget(String owner, String key) {
+        redis.release(owner);
+        expectations.forget(key);
+    }
+
+    /** Names a pool in the in-memory state: its uid, so a pool deleted and created again under its name starts afresh. */
+    static String ownerId(WorkerPool pool) {
+        String uid = pool.getMetadata().getUid();
+        return uid == null || uid.isBlank() ? pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName() : uid;
     }
 
     /** The drain annotation records the request on the pod, so a restarted operator still knows it asked. */

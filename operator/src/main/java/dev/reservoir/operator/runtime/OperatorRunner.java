@@ -85,6 +85,10 @@ public class OperatorRunner {
         List<String> namespaces = config.namespaces().orElse(List.of()).stream().filter(s -> !s.isBlank()).toList();
         op.register(reconciler, c -> {
             c.withName("workerpool");
+            // Delete events reach reconcile() too (Context.isPrimaryResourceDeleted), so per-pool state kept in memory
+            // (Redis connections, autoscaler history, drain requests) is dropped with its pool, without a finalizer:
+            // a finalizer would block deleting pools whenever the operator is not running.
+            c.withTriggerReconcilerOnAllEvents(true);
             if (namespaces.isEmpty()) {
                 c.watchingAllNamespaces();
             } else {

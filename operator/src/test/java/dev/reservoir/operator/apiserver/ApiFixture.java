@@ -8,6 +8,7 @@ import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.protocol.Heartbeat;
 import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.PoolQueue;
+import dev.reservoir.redis.RedisServerProcess;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -113,6 +114,13 @@ final class ApiFixture {
         long now = System.currentTimeMillis();
         new PoolQueue(pool).heartbeat(jedis, new Heartbeat(worker, WorkerState.RUNNING, 4, inFlight, inFlight, 0, 0, 0, 64, 256, 0,
                 "node", 1, now, now), Duration.ofMinutes(5));
+    }
+
+    /** Connections the operator holds open to a Redis server (its client name), by CLIENT LIST. */
+    static long operatorConnections(RedisServerProcess server) {
+        try (Jedis admin = new Jedis("127.0.0.1", server.port())) {
+            return java.util.Arrays.stream(admin.clientList().split("\n")).filter(l -> l.contains(" name=reservoir-operator ")).count();
+        }
     }
 
     static Map<String, String> labels(String pool) {

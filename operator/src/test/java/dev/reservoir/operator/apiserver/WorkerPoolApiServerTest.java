@@ -13,6 +13,7 @@ import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
 import dev.reservoir.operator.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
 import dev.reservoir.operator.model.WorkerPodFactory;
+import dev.reservoir.operator.queue.RedisConnections;
 import dev.reservoir.operator.runtime.OperatorRunner;
 import dev.reservoir.operator.status.StatusAggregator;
 import dev.reservoir.protocol.Task;
@@ -68,6 +69,8 @@ class WorkerPoolApiServerTest {
     OperatorRunner runner;
     @Inject
     MeterRegistry registry;
+    @Inject
+    RedisConnections connections;
 
     @TestHTTPResource("/q/metrics")
     URL metricsUrl;
@@ -410,6 +413,31 @@ class WorkerPoolApiServerTest {
         assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Autoscaled"));
         jedis.del(queue.keys().tasks());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("auto").getSpec().replicas).isEqualTo(1));
+    }
+
+    @Test
+    void redisConnectionsAreReleasedWhenTheEndpointChangesAndWhenThePoolIsDeleted() {
+        // Servers of its own, so the connections counted are this pool's.
+        try (RedisServerProcess first = RedisServerProcess.onFreePort(false).start();
+             RedisServerProcess second = RedisServerProcess.onFreePort(false).start()) {
+            WorkerPool created = create(pool(ns, "conns", 1, first.url()));
+            String uid = created.getMetadata().getUid();
+            assertThat(uid).as("the API server gives every object a uid").isNotBlank();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(connections.owners()).contains(uid);
+                assertThat(ApiFixture.operatorConnections(first)).isPositive();
+            });
+            edit("conns", p -> p.getSpec().queue.redis.url = second.url());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(ApiFixture.operatorConnections(second)).isPositive();
+                assertThat(ApiFixture.operatorConnections(first)).as("connections to the old endpoint").isZero();
+            });
+            client.resources(WorkerPool.class).inNamespace(ns).withName("conns").delete();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(connections.owners()).doesNotContain(uid);
+                assertThat(ApiFixture.operatorConnections(second)).as("connections of the deleted pool").isZero();
+            });
+        }
     }
 
     @Test
