@@ -15,7 +15,8 @@ public record ResolvedSpec(int replicas, String image, int threads, ThreadMode t
                            int maxAttempts, Dispatch dispatch, long maxTasksPerWorker, Duration drainTimeout, Autoscaling autoscaling,
                            PodTemplateOverrides template) {
 
-    public record Autoscaling(int minReplicas, int maxReplicas, int targetBacklogPerWorker) {
+    /** @param scaleDownStabilization zero: scale down at once */
+    public record Autoscaling(int minReplicas, int maxReplicas, int targetBacklogPerWorker, Duration scaleDownStabilization) {
         /** Workers wanted for this much work: ceil(load / target), within [min, max]. */
         public int desiredFor(long backlog, long inFlight) {
             long load = Math.max(0, backlog) + Math.max(0, inFlight);

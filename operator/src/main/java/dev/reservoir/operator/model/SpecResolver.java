@@ -124,10 +124,12 @@ public final class SpecResolver {
             int max = range(errors, "spec.autoscaling.maxReplicas", a.maxReplicas, "1", 1, 10000);
             int target = range(errors, "spec.autoscaling.targetBacklogPerWorker", a.targetBacklogPerWorker,
                     Defaults.TARGET_BACKLOG_PER_WORKER, 1, 1_000_000);
+            int stabilization = range(errors, "spec.autoscaling.scaleDownStabilizationSeconds", a.scaleDownStabilizationSeconds,
+                    Defaults.SCALE_DOWN_STABILIZATION_SECONDS, 0, 3600);
             if (min > max) {
                 errors.add("spec.autoscaling.minReplicas: " + min + " exceeds maxReplicas (" + max + ")");
             }
-            autoscaling = new ResolvedSpec.Autoscaling(min, max, target);
+            autoscaling = new ResolvedSpec.Autoscaling(min, max, target, Duration.ofSeconds(stabilization));
         }
         PodTemplateOverrides t = s.template == null ? new PodTemplateOverrides() : s.template;
         if (t.env != null && t.env.size() > 128) {

@@ -81,6 +81,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     private final ReconcileMetrics metrics;
     /** Shared by all pools' reconciles (thread-safe): what this operator did that its pod cache may not show yet. */
     private final Expectations expectations = new Expectations();
+    /** Shared by all pools' reconciles (thread-safe): each autoscaled pool's recent recommendations. */
+    private final ScaleDownStabilizer stabilizer = new ScaleDownStabilizer();
     private final DrainClient drains;
     private final SecureRandom random = new SecureRandom();
 
@@ -197,8 +199,13 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
 
         // Autoscaling writes spec.replicas like an HPA would, so kubectl and the scale subresource show the target.
         // replicas 0 pauses the pool: the autoscaler leaves it alone until someone scales it up again.
-        if (spec.autoscaling() != null && observation != null && spec.replicas() > 0) {
-            int wanted = spec.autoscaling().desiredFor(observation.backlog(), observation.inFlight());
+        if (spec.autoscaling() == null) {
+            stabilizer.forget(owner); // switched off: switched on again, it starts without history (no scale-down for a window)
+        } else if (observation != null && spec.replicas() > 0) {
+            ResolvedSpec.Autoscaling autoscaling = spec.autoscaling();
+            int recommended = autoscaling.desiredFor(observation.backlog(), observation.inFlight());
+            int wanted = stabilizer.stabilize(owner, spec.replicas(), recommended, autoscaling.scaleDownStabilization(),
+                    autoscaling.minReplicas(), autoscaling.maxReplicas(), now.toEpochMilli());
             if (wanted != spec.replicas()) {
                 context.resourceOperations().jsonPatchPrimary(pool, p -> {
                     p.getSpec().replicas = wanted;
@@ -206,7 +213,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 });
                 metrics.apiWrite("workerpool");
                 events.normal(pool, "Autoscaled", "replicas " + spec.replicas() + " -> " + wanted + " for backlog "
-                        + observation.backlog() + " + in flight " + observation.inFlight());
+                        + observation.backlog() + " + in flight " + observation.inFlight() + (wanted == recommended ? ""
+                        : " (scale-down stabilization: the queue alone asks for " + recommended + ")"));
                 return UpdateControl.noUpdate(); // the spec change triggers the next reconcile
             }
         }
@@ -372,6 +380,7 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     private void forget(String owner, String key) {
         redis.release(owner);
         expectations.forget(key);
+        stabilizer.forget(owner);
     }
 
     /** Names a pool in the in-memory state: its uid, so a pool deleted and created again under its name starts afresh. */

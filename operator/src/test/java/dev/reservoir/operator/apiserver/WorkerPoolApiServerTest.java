@@ -411,7 +411,14 @@ class WorkerPoolApiServerTest {
             assertThat(pods(client, ns, "auto")).hasSize(4);
         });
         assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Autoscaled"));
+        // The queue empties: with the default stabilization window (300 s, and this operator has not seen the pool
+        // for that long) the pool keeps its workers, however many reconciles see the empty queue.
         jedis.del(queue.keys().tasks());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("auto").getStatus().backlog).isZero());
+        awaitReconciles(5);
+        assertThat(get("auto").getSpec().replicas).as("no scale-down within the stabilization window").isEqualTo(4);
+        // Without a window the autoscaler follows the queue down at once.
+        edit("auto", pool -> pool.getSpec().autoscaling.scaleDownStabilizationSeconds = 0);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("auto").getSpec().replicas).isEqualTo(1));
     }
 

@@ -67,6 +67,10 @@ class CrdTest {
                 .anySatisfy(r -> assertThat(r).contains("self.maxBlocks >= self.blocks"));
         assertThat(p.get("autoscaling").getXKubernetesValidations()).extracting(ValidationRule::getRule)
                 .containsExactly("self.minReplicas <= self.maxReplicas");
+        JSONSchemaProps stabilization = p.get("autoscaling").getProperties().get("scaleDownStabilizationSeconds");
+        assertThat(stabilization.getDefault().asInt()).isEqualTo(300);
+        assertThat(stabilization.getMinimum()).isEqualTo(0.0);
+        assertThat(stabilization.getMaximum()).isEqualTo(3600.0);
         assertThat(p.get("template").getXKubernetesValidations()).extracting(ValidationRule::getMessage)
                 .anySatisfy(m -> assertThat(m).contains("RESERVOIR_"));
         assertThat(p.get("queue").getProperties().get("redis").getRequired()).containsExactly("url");

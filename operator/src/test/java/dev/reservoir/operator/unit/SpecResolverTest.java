@@ -93,12 +93,25 @@ class SpecResolverTest {
 
     @Test
     void autoscalingKeepsLoadPerWorkerNearTheTarget() {
-        ResolvedSpec.Autoscaling a = new ResolvedSpec.Autoscaling(1, 10, 16);
+        ResolvedSpec.Autoscaling a = new ResolvedSpec.Autoscaling(1, 10, 16, Duration.ZERO);
         assertThat(a.desiredFor(0, 0)).isEqualTo(1);
         assertThat(a.desiredFor(16, 0)).isEqualTo(1);
         assertThat(a.desiredFor(17, 0)).isEqualTo(2);
         assertThat(a.desiredFor(40, 8)).isEqualTo(3);
         assertThat(a.desiredFor(10_000, 0)).isEqualTo(10);
-        assertThat(new ResolvedSpec.Autoscaling(0, 4, 8).desiredFor(0, 0)).isZero();
+        assertThat(new ResolvedSpec.Autoscaling(0, 4, 8, Duration.ZERO).desiredFor(0, 0)).isZero();
+    }
+
+    @Test
+    void scaleDownStabilizationDefaultsToFiveMinutesAndIsRangeChecked() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().autoscaling = new AutoscalingSpec();
+        pool.getSpec().autoscaling.maxReplicas = 4;
+        assertThat(SpecResolver.resolve(pool).spec().autoscaling().scaleDownStabilization()).isEqualTo(Duration.ofMinutes(5));
+        pool.getSpec().autoscaling.scaleDownStabilizationSeconds = 0;
+        assertThat(SpecResolver.resolve(pool).spec().autoscaling().scaleDownStabilization()).isZero();
+        pool.getSpec().autoscaling.scaleDownStabilizationSeconds = -1;
+        assertThat(SpecResolver.resolve(pool).errors())
+                .containsExactly("spec.autoscaling.scaleDownStabilizationSeconds: -1 is out of range: use 0 to 3600");
     }
 }

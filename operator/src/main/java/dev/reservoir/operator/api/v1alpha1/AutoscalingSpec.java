@@ -30,4 +30,13 @@ public class AutoscalingSpec {
     @Max(1000000)
     @Default(Defaults.TARGET_BACKLOG_PER_WORKER)
     public Integer targetBacklogPerWorker;
+
+    @JsonPropertyDescription("Scale-down stabilization window, as an HPA's behavior.scaleDown.stabilizationWindowSeconds: more"
+            + " workers are started at once, but replicas go down only to the highest recommendation of the last this many"
+            + " seconds, so a queue that is empty for a moment does not drain the pool. After an operator restart nothing is"
+            + " scaled down until a whole window has been observed. 0 scales down at once.")
+    @Min(0)
+    @Max(3600)
+    @Default(Defaults.SCALE_DOWN_STABILIZATION_SECONDS)
+    public Integer scaleDownStabilizationSeconds;
 }

@@ -20,6 +20,8 @@ public final class Defaults {
     public static final String DRAIN_TIMEOUT = "60s";
     public static final String MIN_REPLICAS = "1";
     public static final String TARGET_BACKLOG_PER_WORKER = "16";
+    /** As an HPA's default scale-down stabilization window: five minutes. */
+    public static final String SCALE_DOWN_STABILIZATION_SECONDS = "300";
 
     /** Durations as the worker and Quantities read them: a number and ms, s, m or h. */
     public static final String DURATION_PATTERN = "^[0-9]+(ms|s|m|h)$";
