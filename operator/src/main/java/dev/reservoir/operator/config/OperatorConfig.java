@@ -27,6 +27,19 @@ public interface OperatorConfig {
 
     LeaderElection leaderElection();
 
+    Drain drain();
+
+    /** Drain requests (POST /drain to a worker pod): sent without blocking a reconcile, answers read on the next one. */
+    interface Drain {
+        /** How long to wait for a worker to accept a connection, and then to answer; no answer = delete its pod gracefully. */
+        @WithDefault("2s")
+        Duration requestTimeout();
+
+        /** Requests open at once over all pools; more are sent on later passes. */
+        @WithDefault("32")
+        int maxInFlight();
+    }
+
     interface LeaderElection {
         /** Two replicas of the operator can run: one leads (a Lease), the other waits. */
         @WithDefault("true")

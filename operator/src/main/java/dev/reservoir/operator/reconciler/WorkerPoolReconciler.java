@@ -334,29 +334,43 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 metrics.podAction("delete");
             }
         }
+        // Drains never wait for a worker's answer: POST /drain goes out asynchronously, and its answer (an event
+        // triggers a reconcile) is read on a later pass. A worker that did not accept is deleted gracefully then.
+        drains.retain(owner, pods.keySet());
+        Runnable wake = () -> resyncSource.propagateEvent(ResourceID.fromResource(pool));
         for (String name : plan.drain()) {
             Pod pod = pods.get(name);
             if (pod == null) {
                 continue;
             }
             markDraining(pod, context);
-            boolean asked = drains.requestDrain(pod);
-            if (!asked) {
-                // Unreachable: a graceful delete sends SIGTERM after the preStop hook, which starts the same drain.
-                deletePod(ns, name, context, null);
-            }
             expectations.expectDrain(key, name, now);
             metrics.podAction("drain");
-            events.normal(pool, "DrainingWorker", "draining worker " + name + (asked ? " (POST /drain)" : " (graceful delete: its"
-                    + " drain endpoint was not reachable)"));
+            events.normal(pool, "DrainingWorker", "draining worker " + name + " (POST /drain)");
+            if (drains.request(owner, pod, wake) == DrainClient.Outcome.FAILED) {
+                drainByDeleting(pool, pod, owner, context); // no address yet: nothing to wait for
+            }
         }
-        // Level-triggered drain: a worker marked for drain that still serves (Ready) is asked again (the first request
-        // may have been lost); if it cannot be reached now, its pod is deleted gracefully (SIGTERM drains it).
+        // Level-triggered: a pod marked for drain whose worker did not accept is deleted gracefully (SIGTERM and the
+        // preStop hook drain it); one still Ready that was never asked (an operator restart, too many requests open)
+        // is asked now. An accepted drain needs nothing more: the worker exits by itself.
         for (Pod pod : pods.values()) {
+            String name = pod.getMetadata().getName();
             var annotations = pod.getMetadata().getAnnotations();
-            if (annotations != null && annotations.containsKey(PoolLabels.DRAIN_ANNOTATION) && ObservedPod.phase(pod) == Phase.READY
-                    && !plan.drain().contains(pod.getMetadata().getName()) && !drains.requestDrain(pod)) {
-                deletePod(ns, pod.getMetadata().getName(), context, null);
+            if (annotations == null || !annotations.containsKey(PoolLabels.DRAIN_ANNOTATION) || plan.drain().contains(name)) {
+                continue;
+            }
+            Phase phase = ObservedPod.phase(pod);
+            if (phase.exited() || phase == Phase.TERMINATING) {
+                drains.forget(owner, name);
+                continue;
+            }
+            DrainClient.Outcome outcome = drains.outcome(owner, name);
+            if (outcome == DrainClient.Outcome.NONE && phase == Phase.READY) {
+                outcome = drains.request(owner, pod, wake);
+            }
+            if (outcome == DrainClient.Outcome.FAILED) {
+                drainByDeleting(pool, pod, owner, context);
             }
         }
         for (int i = 0; i < plan.create(); i++) {
@@ -381,12 +395,23 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
         redis.release(owner);
         expectations.forget(key);
         stabilizer.forget(owner);
+        drains.forgetPool(owner);
     }
 
     /** Names a pool in the in-memory state: its uid, so a pool deleted and created again under its name starts afresh. */
     static String ownerId(WorkerPool pool) {
         String uid = pool.getMetadata().getUid();
         return uid == null || uid.isBlank() ? pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName() : uid;
+    }
+
+    /** The fallback drain: a graceful delete runs the preStop hook and sends SIGTERM, which starts the same drain. */
+    private void drainByDeleting(WorkerPool pool, Pod pod, String owner, Context<WorkerPool> context) {
+        String name = pod.getMetadata().getName();
+        if (deletePod(pool.getMetadata().getNamespace(), name, context, null)) {
+            drains.forget(owner, name);
+            events.normal(pool, "DrainingWorker", "worker " + name + " did not accept POST /drain: deleting its pod gracefully"
+                    + " (SIGTERM and the preStop hook drain it)");
+        }
     }
 
     /** The drain annotation records the request on the pod, so a restarted operator still knows it asked. */

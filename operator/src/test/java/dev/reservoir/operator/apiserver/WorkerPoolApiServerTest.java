@@ -8,6 +8,14 @@ import static dev.reservoir.operator.apiserver.ApiFixture.runAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.reservoir.operator.model.PoolLabels;
+import dev.reservoir.operator.support.LocalDrainClient;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.reservoir.operator.api.v1alpha1.AutoscalingSpec;
 import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
 import dev.reservoir.operator.api.v1alpha1.WorkerPool;
@@ -223,6 +231,60 @@ class WorkerPoolApiServerTest {
         client.pods().inNamespace(ns).withName(other).delete();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(podNames(client, ns, "reclaim"))
                 .hasSize(2).doesNotContain(other, worker));
+    }
+
+    @Test
+    void drainRequestsNeverHoldUpReconciling() throws Exception {
+        // One worker endpoint for all the pool's pods, which answers POST /drain only when the test lets it.
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        HttpServer worker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        worker.createContext("/drain", exchange -> {
+            asked.incrementAndGet();
+            try {
+                answer.await(5, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        ExecutorService workerThreads = Executors.newCachedThreadPool();
+        worker.setExecutor(workerThreads);
+        worker.start();
+        create(pool(ns, "slowdrain", 3, redisServer.url()));
+        awaitRunning("slowdrain", 3);
+        List<String> names = podNames(client, ns, "slowdrain");
+        names.forEach(n -> LocalDrainClient.PORTS.put(n, worker.getAddress().getPort()));
+        try {
+            edit("slowdrain", p -> p.getSpec().replicas = 1);
+            // Both drained workers hold their answer. Reconciling goes on meanwhile: later passes count them as
+            // draining (status.replicas 1), and none is deleted (slow is not unreachable).
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(asked.get()).isEqualTo(2);
+                assertThat(get("slowdrain").getStatus().replicas).isEqualTo(1);
+            });
+            awaitReconciles(3);
+            assertThat(asked.get()).as("each worker asked once, not again while its request is open").isEqualTo(2);
+            List<Pod> marked = pods(client, ns, "slowdrain").stream()
+                    .filter(p -> p.getMetadata().getAnnotations().containsKey(PoolLabels.DRAIN_ANNOTATION)).toList();
+            assertThat(marked).hasSize(2);
+            assertThat(podNames(client, ns, "slowdrain")).as("nothing deleted while the answers are pending").isEqualTo(names);
+
+            // The workers accept: they drain and exit by themselves, so their pods stay until then.
+            answer.countDown();
+            awaitReconciles(3);
+            assertThat(podNames(client, ns, "slowdrain")).isEqualTo(names);
+            assertThat(asked.get()).as("an accepted drain is not asked again").isEqualTo(2);
+            marked.forEach(p -> ApiFixture.setPhase(client, p, "Succeeded", false));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pods(client, ns, "slowdrain")).hasSize(1)
+                    .allSatisfy(p -> assertThat(p.getMetadata().getAnnotations()).doesNotContainKey(PoolLabels.DRAIN_ANNOTATION)));
+        } finally {
+            answer.countDown();
+            worker.stop(0);
+            workerThreads.shutdownNow();
+            names.forEach(LocalDrainClient.PORTS::remove);
+        }
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.reservoir.operator.support;
 
+import dev.reservoir.operator.config.OperatorConfig;
 import dev.reservoir.operator.reconciler.DrainClient;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.Mock;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * NetworkPolicy would be, and the operator falls back to a graceful delete.
  */
 @Mock
-@ApplicationScoped
+@Singleton
 public class LocalDrainClient extends DrainClient {
     /** Pod name → HTTP port of its worker process. Written by the kubelet thread, read by reconcilers. */
     public static final Map<String, Integer> PORTS = new ConcurrentHashMap<>();
+
+    @Inject
+    public LocalDrainClient(OperatorConfig config) {
+        super(config);
+    }
 
     @Override
     protected URI drainUri(Pod pod) {
