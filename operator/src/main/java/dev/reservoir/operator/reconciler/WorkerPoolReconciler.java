@@ -13,6 +13,7 @@ import dev.reservoir.operator.queue.RedisConnections;
 import dev.reservoir.operator.runtime.EventRecorder;
 import dev.reservoir.operator.runtime.ReconcileMetrics;
 import dev.reservoir.operator.status.Problem;
+import dev.reservoir.operator.status.ProgressReason;
 import dev.reservoir.operator.status.StatusAggregator;
 import dev.reservoir.operator.status.StatusInputs;
 import dev.reservoir.protocol.Heartbeat;
@@ -230,6 +231,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
         }
         Expectations.Pending pending = expectations.observe(key, observed, nowMillis);
         Plan plan = PoolPlanner.plan(new DesiredPool(spec.replicas(), hash), observed, pending);
+        // From the plan as planned: without its Secret the pool is held back from creating, but still scaling up.
+        String progressReason = ProgressReason.of(plan, observed, pending, hash);
         if (!secretOk) {
             // New pods would fail with CreateContainerConfigError: wait for the Secret (exited pods are still cleaned up).
             plan = new Plan(0, plan.drain(), plan.delete(), plan.reclaim(), true, plan.reason());
@@ -274,7 +277,7 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             ready += counts && w.phase() == Phase.READY ? 1 : 0;
             updated += counts && w.revision().equals(hash) ? 1 : 0;
         }
-        StatusInputs.Progress progress = plan.progressing() ? new StatusInputs.Progress(progressReason(plan.reason()), plan.reason())
+        StatusInputs.Progress progress = plan.progressing() ? new StatusInputs.Progress(progressReason, plan.reason())
                 : null;
         StatusInputs in = new StatusInputs(pool.getMetadata().getName(), generation(pool), spec.replicas(), alive, ready, updated,
                 queueKnown ? observation.snapshot() : null, problems, progress);
@@ -285,23 +288,6 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             reschedule = RETRY_PROGRESS; // drains and readiness are not all Kubernetes events: look again soon
         }
         return finish(pool, context, in, previous, now, reschedule);
-    }
-
-    /** A CamelCase condition reason for the planner's phrase. */
-    static String progressReason(String phrase) {
-        if (phrase.startsWith("rolling")) {
-            return "Rolling";
-        }
-        if (phrase.startsWith("scaling up")) {
-            return "ScalingUp";
-        }
-        if (phrase.startsWith("scaling down")) {
-            return "ScalingDown";
-        }
-        if (phrase.startsWith("replacing") || phrase.startsWith("removing") || phrase.startsWith("deleting")) {
-            return "ReplacingWorkers";
-        }
-        return "WaitingForWorkers";
     }
 
     private void execute(WorkerPool pool, ResolvedSpec spec, String hash, Plan plan, List<String> reclaim, Map<String, Pod> pods,
