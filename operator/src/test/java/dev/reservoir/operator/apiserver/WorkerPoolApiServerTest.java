@@ -35,6 +35,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,6 +48,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -138,6 +140,48 @@ class WorkerPoolApiServerTest {
         Condition c = StatusAggregator.find(status, type);
         assertThat(c).as(type + " condition of " + name).isNotNull();
         return c;
+    }
+
+    /** Discards what the mock API server recorded so far: {@link #takeRequests} returns what comes after. */
+    private void forgetRequests() throws InterruptedException {
+        var mock = server.getKubernetesMockServer();
+        while (mock.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+            // discard
+        }
+    }
+
+    /** The requests the mock API server received since {@link #forgetRequests}, in order. */
+    private List<RecordedRequest> takeRequests() throws InterruptedException {
+        var mock = server.getKubernetesMockServer();
+        List<RecordedRequest> requests = new ArrayList<>();
+        for (RecordedRequest r = mock.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = mock.takeRequest(10, TimeUnit.MILLISECONDS)) {
+            requests.add(r);
+        }
+        return requests;
+    }
+
+    /**
+     * What was done to this test's pods, in order: "create" (POST), "drain NAME" (a PATCH of the pod: the operator
+     * patches a pod only to put the drain annotation on) and "delete NAME" (DELETE). Status writes (this test playing
+     * the kubelet) are left out. (The mock server has consumed the bodies by now, so creates go unnamed.)
+     */
+    private List<String> podActions(List<RecordedRequest> requests) {
+        String pods = "/api/v1/namespaces/" + ns + "/pods";
+        List<String> actions = new ArrayList<>();
+        for (RecordedRequest r : requests) {
+            String path = r.getPath().split("\\?")[0];
+            if (r.getMethod().equals("POST") && path.equals(pods)) {
+                actions.add("create");
+            } else if (path.startsWith(pods + "/") && !path.endsWith("/status")) {
+                String name = path.substring(pods.length() + 1);
+                if (r.getMethod().equals("DELETE")) {
+                    actions.add("delete " + name);
+                } else if (r.getMethod().equals("PATCH") || r.getMethod().equals("PUT")) {
+                    actions.add("drain " + name);
+                }
+            }
+        }
+        return actions;
     }
 
     private double reconciles() {
@@ -288,16 +332,17 @@ class WorkerPoolApiServerTest {
     }
 
     @Test
-    void templateChangeRollsOneSurgeAtATime() {
+    void templateChangeRollsOneSurgeAtATime() throws Exception {
         create(pool(ns, "roll", 3, redisServer.url()));
         awaitRunning("roll", 3);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(condition("roll", "Progressing").getStatus()).isEqualTo("False"));
         Set<String> before = new HashSet<>(podNames(client, ns, "roll"));
         String oldHash = WorkerPodFactory.templateHashOf(pods(client, ns, "roll").getFirst());
+        forgetRequests();
         edit("roll", p -> p.getSpec().threads = 8);
-        int[] most = {0};
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             List<Pod> now = pods(client, ns, "roll");
-            most[0] = Math.max(most[0], now.size());
             runAll(client, jedis, ns, "roll");
             assertThat(now).hasSize(3).allSatisfy(p -> {
                 assertThat(WorkerPodFactory.templateHashOf(p)).isNotEqualTo(oldHash);
@@ -306,10 +351,27 @@ class WorkerPoolApiServerTest {
             });
             assertThat(get("roll").getStatus().updatedReplicas).isEqualTo(3);
         });
-        assertThat(most[0]).as("never more than one surge pod").isLessThanOrEqualTo(4);
-        assertThat(podNames(client, ns, "roll")).doesNotContainAnyElementsOf(before);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(condition("roll", "Progressing").getStatus()).isEqualTo("False"));
+
+        // Replay what the operator did to the pods, in the order the API server received it: a pod counts from its
+        // create until it is marked for drain or deleted, whichever comes first.
+        List<String> actions = podActions(takeRequests());
+        int created = 0;
+        Set<String> leaving = new HashSet<>();
+        int most = before.size();
+        for (String action : actions) {
+            if (action.equals("create")) {
+                created++;
+            } else {
+                leaving.add(action.substring(action.indexOf(' ') + 1));
+            }
+            most = Math.max(most, before.size() + created - leaving.size());
+        }
+        assertThat(created).as("one new pod per old one, none twice: %s", actions).isEqualTo(3);
+        assertThat(leaving).as("exactly the old pods were drained or deleted: %s", actions).isEqualTo(before);
+        assertThat(most).as("never more than one surge pod: %s", actions).isEqualTo(4);
+        assertThat(podNames(client, ns, "roll")).hasSize(3).doesNotContainAnyElementsOf(before);
     }
 
     @Test
@@ -393,14 +455,22 @@ class WorkerPoolApiServerTest {
     }
 
     @Test
-    void restartAdoptsExistingPodsWithoutDuplicates() {
+    void restartAdoptsExistingPodsWithoutDuplicates() throws Exception {
         create(pool(ns, "adopt", 3, redisServer.url()));
         awaitRunning("adopt", 3);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(condition("adopt", "Progressing").getStatus()).isEqualTo("False"));
         List<String> before = podNames(client, ns, "adopt");
+        forgetRequests();
         runner.stop();
         runner.start();
         awaitReconciles(4);
         runAll(client, jedis, ns, "adopt");
+        awaitReconciles(2);
+        List<RecordedRequest> requests = takeRequests();
+        assertThat(requests).as("the restarted operator lists the pods again")
+                .anySatisfy(r -> assertThat(r.getMethod() + " " + r.getPath()).startsWith("GET /api/v1/pods?"));
+        assertThat(podActions(requests)).as("pods created, drained or deleted after the restart").isEmpty();
         assertThat(podNames(client, ns, "adopt")).isEqualTo(before);
     }
 
