@@ -25,6 +25,12 @@ import redis.clients.jedis.Protocol;
  *     -Dexec.mainClass=dev.reservoir.worker.bench.ConsumeBenchmark -Dexec.args="200000 4 32"
  * </pre>
  * Arguments: tasks measured (default 200000; as many run first to warm up), threads (4), prefetch (32).
+ *
+ * <p>CPU per task is the figure to judge changes by on a shared machine (wall clock is not): the
+ * worker process's CPU time (from /proc, via ProcessHandle) and Redis's used_cpu_sys+user are
+ * sampled at the start and end of the measured window, so start-up, JIT warm-up and the drain are
+ * excluded. Extra JVM options for the worker (e.g. {@code -XX:StartFlightRecording=filename=w.jfr})
+ * go in the environment variable {@code BENCH_WORKER_JVM_ARGS} (split on spaces).
  */
 public final class ConsumeBenchmark {
     public static void main(String[] args) throws Exception {
@@ -48,13 +54,20 @@ public final class ConsumeBenchmark {
                 pipeline.sync();
                 String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
                 Path log = Files.createTempFile("consume-bench-worker", ".log");
-                ProcessBuilder pb = new ProcessBuilder(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-jar", workerJar().toString()))
+                List<String> command = new java.util.ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
+                String extra = System.getenv("BENCH_WORKER_JVM_ARGS");
+                if (extra != null && !extra.isBlank()) {
+                    command.addAll(List.of(extra.trim().split("\\s+")));
+                }
+                command.addAll(List.of("-jar", workerJar().toString()));
+                ProcessBuilder pb = new ProcessBuilder(command)
                         .redirectErrorStream(true).redirectOutput(log.toFile());
                 pb.environment().putAll(java.util.Map.of("RESERVOIR_POOL", "bench", "RESERVOIR_REDIS_URL", redis.url(),
                         "RESERVOIR_THREADS", Integer.toString(threads), "RESERVOIR_PREFETCH", Integer.toString(prefetch),
                         "RESERVOIR_HTTP_PORT", "-1", "RESERVOIR_WORKER_ID", "bench-worker"));
                 Process worker = pb.start();
                 double redisCpuBefore = 0;
+                double workerCpuBefore = 0;
                 long start = 0;
                 long done = 0;
                 long startCount = 0;
@@ -66,15 +79,18 @@ public final class ConsumeBenchmark {
                         start = System.nanoTime();
                         startCount = done;
                         redisCpuBefore = redisCpu(jedis);
+                        workerCpuBefore = processCpu(worker);
                     }
                     if (!worker.isAlive()) {
                         throw new IllegalStateException("worker died: " + Files.readString(log));
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                double rate = (done - startCount) / seconds;
+                double workerCpu = processCpu(worker) - workerCpuBefore;
                 double redisCpu = redisCpu(jedis) - redisCpuBefore;
-                double workerCpu = worker.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0); // whole life
+                long measured = done - startCount;
+                double rate = measured / seconds;
+                double workerCpuTotal = processCpu(worker);
                 for (String line : jedis.info("commandstats").split("\r?\n")) {
                     if (line.startsWith("cmdstat_")) {
                         System.out.println("# " + line);
@@ -85,11 +101,20 @@ public final class ConsumeBenchmark {
                 System.out.printf(Locale.ROOT, "consume tasks_per_s %.0f%n", rate);
                 System.out.printf(Locale.ROOT, "consume xadd_ceiling_per_s %.0f%n", ceiling);
                 System.out.printf(Locale.ROOT, "consume ratio %.3f%n", rate / ceiling);
-                System.out.printf(Locale.ROOT, "# elapsed %.2fs, redis cpu %.2fs, worker cpu (incl. start-up) %.2fs%n", seconds, redisCpu, workerCpu);
+                System.out.printf(Locale.ROOT, "consume worker_cpu_us_per_task %.2f%n", workerCpu * 1e6 / measured);
+                System.out.printf(Locale.ROOT, "consume redis_cpu_us_per_task %.2f%n", redisCpu * 1e6 / measured);
+                System.out.printf(Locale.ROOT, "# measured window: %d tasks in %.2fs, redis cpu %.2fs, worker cpu %.2fs (whole life incl. start-up %.2fs)%n",
+                        measured, seconds, redisCpu, workerCpu, workerCpuTotal);
                 System.out.printf(Locale.ROOT, "(%d no-op tasks measured after %<d warm-up tasks, 1 worker process, %d threads, prefetch %d, %d cores)%n", tasks, threads,
                         prefetch, Runtime.getRuntime().availableProcessors());
             }
         }
+    }
+
+    /** The process's CPU time (user + system, all threads) in seconds. */
+    private static double processCpu(Process process) {
+        return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9)
+                .orElseThrow(() -> new IllegalStateException("this OS does not report the worker's CPU time"));
     }
 
     private static double redisCpu(Jedis jedis) {
