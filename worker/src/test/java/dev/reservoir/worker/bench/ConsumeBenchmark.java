@@ -99,12 +99,19 @@ public final class ConsumeBenchmark {
                 double workerCpu = processCpu(worker) - workerCpuBefore;
                 java.util.Map<String, long[]> threadsAfter = threadStats(worker.pid());
                 long switches = 0;
+                long ownTicks = 0;
+                long jitTicks = 0;
                 StringBuilder perThread = new StringBuilder("# per thread group over the window (us cpu/task, switches/task):");
                 for (var e : threadsAfter.entrySet()) {
                     long[] before = threadsBefore.getOrDefault(e.getKey(), new long[2]);
                     long ticks = e.getValue()[0] - before[0];
                     long sw = e.getValue()[1] - before[1];
                     switches += sw;
+                    if (e.getKey().startsWith("reservoir-")) {
+                        ownTicks += ticks;
+                    } else if (e.getKey().contains("CompilerThre")) {
+                        jitTicks += ticks;
+                    }
                     if (ticks > 0 || sw > 0) {
                         perThread.append(String.format(Locale.ROOT, " %s %.2f/%.3f", e.getKey(), ticks * 1e6 / 100 / (done - startCount),
                                 (double) sw / (done - startCount)));
@@ -132,6 +139,8 @@ public final class ConsumeBenchmark {
                 System.out.printf(Locale.ROOT, "consume redis_cpu_us_per_task %.2f%n", redisCpu * 1e6 / measured);
                 System.out.printf(Locale.ROOT, "consume worker_context_switches_per_task %.3f%n", (double) switches / measured);
                 System.out.println(perThread + " (clock ticks of 10 ms: coarse)");
+                System.out.printf(Locale.ROOT, "consume worker_own_threads_cpu_us_per_task %.2f (JIT compiler threads %.2f)%n",
+                        ownTicks * 1e4 / measured, jitTicks * 1e4 / measured);
                 System.out.printf(Locale.ROOT, "# measured window: %d tasks in %.2fs, redis cpu %.2fs, worker cpu %.2fs (whole life incl. start-up %.2fs)%n",
                         measured, seconds, redisCpu, workerCpu, workerCpuTotal);
                 System.out.printf(Locale.ROOT, "(%d no-op tasks measured after %d warm-up tasks, 1 worker process, %d threads, prefetch %d, %d cores)%n", tasks, warmUp, threads,
