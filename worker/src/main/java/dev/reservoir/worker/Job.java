@@ -1,6 +1,7 @@
 package dev.reservoir.worker;
 
 import dev.reservoir.protocol.Task;
+import dev.reservoir.worker.handler.TaskHandler;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,6 +30,9 @@ final class Job {
      * Redis added the entry (the stream id's millisecond part); 0 when neither is known.
      */
     final long submittedAt;
+
+    /** The handler to run; written by the fetcher before the job is queued (the runner queue publishes it). */
+    TaskHandler handler;
 
     /** Written by the runner thread before it publishes RUNNING; read by the timeout watchdog. */
     volatile Thread runner;

@@ -304,7 +304,8 @@ public final class Worker implements AutoCloseable {
                     + "): the workers running it stopped before finishing" + last);
             return;
         }
-        if (handlers.get(task.handler()) == null) {
+        job.handler = handlers.get(task.handler());
+        if (job.handler == null) {
             failNow(job, ErrorTypes.UNKNOWN_HANDLER, "no handler named '" + task.handler() + "' in this worker image (it has: "
                     + String.join(", ", handlers.names()) + "); add a jar with the handler to the handlers directory");
             return;
@@ -333,7 +334,7 @@ public final class Worker implements AutoCloseable {
 
     private void run(Job job) {
         Task task = job.task;
-        TaskHandler handler = handlers.get(task.handler());
+        TaskHandler handler = job.handler;
         long timeout = task.timeoutMillis() > 0 ? task.timeoutMillis() : config.taskTimeout().toMillis();
         // Three clock reads per task in all (start, start wall time, end): they are not free on every VM.
         long start = System.nanoTime();
