@@ -35,7 +35,7 @@ final class WorkerMetrics {
             .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
             .register(registry);
     final Timer queueWait = Timer.builder("reservoir_task_queue_wait_seconds")
-            .description("From submission to the start of the run (needs the submitted field)").publishPercentileHistogram()
+            .description("From submission (the submitted field, else the time Redis added the entry) to the start of the run").publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
 
     private Counter outcome(String outcome) {
