@@ -200,19 +200,45 @@ public final class PoolQueue {
         // The script takes the outcomes grouped by reply stream (0: none), so that it can pass each
         // group's arguments on to XADD as they are; order[k] is the caller's index of the k-th outcome.
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        String low = null;
-        String high = null;
+        long lowMs = Long.MAX_VALUE;
+        long lowSeq = Long.MAX_VALUE;
+        long highMs = -1;
+        long highSeq = -1;
+        int lowAt = 0;
+        int highAt = 0;
         for (int i = 0; i < n; i++) {
             Outcome o = outcomes.get(i);
             String id = o.streamId();
-            if (low == null || compareIds(id, low) < 0) {
-                low = id;
+            int dash = id.indexOf('-');
+            long ms = Long.parseLong(id, 0, dash < 0 ? id.length() : dash, 10);
+            long seq = dash < 0 ? 0 : Long.parseLong(id, dash + 1, id.length(), 10);
+            if (ms < lowMs || ms == lowMs && seq < lowSeq) {
+                lowMs = ms;
+                lowSeq = seq;
+                lowAt = i;
             }
-            if (high == null || compareIds(id, high) > 0) {
-                high = id;
+            if (ms > highMs || ms == highMs && seq > highSeq) {
+                highMs = ms;
+                highSeq = seq;
+                highAt = i;
             }
-            String reply = o.replyKey() != null && keys.isReplyKey(o.replyKey()) ? o.replyKey() : "";
-            groups.computeIfAbsent(reply, k -> new ArrayList<>()).add(i);
+            groups.computeIfAbsent(o.replyKey() == null ? "" : o.replyKey(), k -> new ArrayList<>()).add(i);
+        }
+        String low = outcomes.get(lowAt).streamId();
+        String high = outcomes.get(highAt).streamId();
+        // A reply key that is not a reply stream of this pool gets no reply (the result is still kept):
+        // validated once per distinct key, not per task.
+        List<Integer> noReply = groups.remove("");
+        for (var it = groups.entrySet().iterator(); it.hasNext(); ) {
+            var g = it.next();
+            if (!keys.isReplyKey(g.getKey())) {
+                noReply = noReply == null ? new ArrayList<>() : noReply;
+                noReply.addAll(g.getValue());
+                it.remove();
+            }
+        }
+        if (noReply != null) {
+            groups.put("", noReply);
         }
         int[] order = new int[n];
         int k = 0;
@@ -280,17 +306,6 @@ public final class PoolQueue {
             written[order[(int) Replies.number(number) - 1]] = false;
         }
         return written;
-    }
-
-    /** Orders stream ids ({@code ms-seq}) numerically. */
-    static int compareIds(String a, String b) {
-        int da = a.indexOf('-');
-        int db = b.indexOf('-');
-        int c = Long.compare(Long.parseLong(a, 0, da < 0 ? a.length() : da, 10), Long.parseLong(b, 0, db < 0 ? b.length() : db, 10));
-        if (c != 0) {
-            return c;
-        }
-        return Long.compare(da < 0 ? 0 : Long.parseLong(a, da + 1, a.length(), 10), db < 0 ? 0 : Long.parseLong(b, db + 1, b.length(), 10));
     }
 
     /**
