@@ -332,9 +332,12 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
             markDraining(pod, context);
             expectations.expectDrain(key, name, now);
             metrics.podAction("drain");
-            events.normal(pool, "DrainingWorker", "draining worker " + name + " (POST /drain)");
-            if (drains.request(owner, pod, wake) == DrainClient.Outcome.FAILED) {
-                drainByDeleting(pool, pod, owner, context); // no address yet: nothing to wait for
+            DrainClient.Outcome sent = drains.request(owner, pod, wake);
+            if (sent == DrainClient.Outcome.FAILED) {
+                drainByDeleting(pool, pod, owner, context, "it has no address yet");
+            } else {
+                events.normal(pool, "DrainingWorker", "draining worker " + name + (sent == DrainClient.Outcome.IN_FLIGHT
+                        ? " (POST /drain)" : " (POST /drain on a later pass: too many drain requests open)"));
             }
         }
         // Level-triggered: a pod marked for drain whose worker did not accept is deleted gracefully (SIGTERM and the
@@ -356,7 +359,7 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 outcome = drains.request(owner, pod, wake);
             }
             if (outcome == DrainClient.Outcome.FAILED) {
-                drainByDeleting(pool, pod, owner, context);
+                drainByDeleting(pool, pod, owner, context, "it did not accept POST /drain");
             }
         }
         for (int i = 0; i < plan.create(); i++) {
@@ -391,12 +394,12 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
     }
 
     /** The fallback drain: a graceful delete runs the preStop hook and sends SIGTERM, which starts the same drain. */
-    private void drainByDeleting(WorkerPool pool, Pod pod, String owner, Context<WorkerPool> context) {
+    private void drainByDeleting(WorkerPool pool, Pod pod, String owner, Context<WorkerPool> context, String why) {
         String name = pod.getMetadata().getName();
         if (deletePod(pool.getMetadata().getNamespace(), name, context, null)) {
-            drains.forget(owner, name);
-            events.normal(pool, "DrainingWorker", "worker " + name + " did not accept POST /drain: deleting its pod gracefully"
-                    + " (SIGTERM and the preStop hook drain it)");
+            drains.forget(owner, name); // else the next pass tries the delete again
+            events.normal(pool, "DrainingWorker", "draining worker " + name + " by a graceful delete (" + why
+                    + "): SIGTERM and the preStop hook drain it");
         }
     }
 
