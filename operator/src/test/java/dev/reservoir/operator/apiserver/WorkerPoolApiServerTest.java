@@ -35,6 +35,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -126,11 +127,21 @@ class WorkerPoolApiServerTest {
         return client.resources(WorkerPool.class).inNamespace(ns).withName(name).get();
     }
 
+    /** A read-modify-write of the pool, retried when the operator's status write came in between (409), as kubectl edit would. */
     private void edit(String name, Consumer<WorkerPool> change) {
-        client.resources(WorkerPool.class).inNamespace(ns).withName(name).edit(p -> {
-            change.accept(p);
-            return p;
-        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.resources(WorkerPool.class).inNamespace(ns).withName(name).edit(p -> {
+                    change.accept(p);
+                    return p;
+                });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The condition, failing (so an await retries) while the status or the condition is not there yet. */
