@@ -5,7 +5,7 @@ import static dev.reservoir.redis.Replies.b;
 import dev.reservoir.protocol.MalformedEntryException;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.redis.RedisEndpoint;
-import dev.reservoir.redis.StreamEntry;
+import dev.reservoir.redis.Replies;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +33,10 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  */
 final class ReplyReader implements Runnable {
     private static final Logger LOG = Logger.getLogger(ReplyReader.class.getName());
-    private static final int COUNT = 1000;
+    /** Entries per read; each entry carries the outcomes of one worker batch (up to a few hundred). */
+    private static final int COUNT = 100;
     private static final Duration BLOCK = Duration.ofSeconds(1);
-    private static final int TRIM_EVERY = 2000;
+    private static final int TRIM_EVERY = 200;
 
     private final RedisEndpoint endpoint;
     private final String clientName;
@@ -146,19 +147,31 @@ final class ReplyReader implements Runnable {
         }
         for (Object s : (List<?>) reply) {
             List<?> stream = (List<?>) s;
-            String key = dev.reservoir.redis.Replies.text(stream.get(0));
+            String key = Replies.text(stream.get(0));
             String last = null;
             int n = 0;
             for (Object raw : (List<?>) stream.get(1)) {
-                StreamEntry entry = StreamEntry.parse(raw, 1);
-                last = entry.id();
+                // One entry per batch a worker completed: field = task id, value = encoded outcome.
+                List<?> entry = (List<?>) raw;
+                last = Replies.text(entry.get(0));
                 n++;
-                try {
-                    deliver.accept(TaskResult.fromFields(entry.fields()));
-                } catch (MalformedEntryException e) {
-                    LOG.warning("ignoring a malformed reply entry " + entry.id() + " in " + key + ": " + e.getMessage());
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "a result callback threw (callbacks run on the reply thread: keep them short)", e);
+                if (!(entry.get(1) instanceof List<?> fields)) {
+                    continue;
+                }
+                for (int i = 0; i + 1 < fields.size(); i += 2) {
+                    String taskId = Replies.text(fields.get(i));
+                    TaskResult result;
+                    try {
+                        result = TaskResult.decode(taskId, (byte[]) fields.get(i + 1));
+                    } catch (MalformedEntryException e) {
+                        LOG.warning("ignoring a malformed outcome in reply entry " + last + " of " + key + ": " + e.getMessage());
+                        continue;
+                    }
+                    try {
+                        deliver.accept(result);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "a result callback threw (callbacks run on the reply thread: keep them short)", e);
+                    }
                 }
             }
             if (last != null) {

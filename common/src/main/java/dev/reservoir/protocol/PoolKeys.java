@@ -57,12 +57,27 @@ public record PoolKeys(String pool) {
         return prefix() + "dead";
     }
 
-    /** The outcome of one task, kept for the result TTL so that {@code get(taskId)} works later. */
-    public String result(String taskId) {
-        return prefix() + "result:" + taskId;
+    /**
+     * Results are kept in one hash per minute of completion (field = task id, value = the encoded
+     * outcome), so a batch of outcomes costs one HSET and one expiry instead of a key per task.
+     */
+    public static final long RESULT_BUCKET_MS = 60_000;
+
+    /** The result bucket that outcomes written at {@code epochMs} go to. */
+    public String resultBucket(long epochMs) {
+        return prefix() + "results:" + resultBucketNumber(epochMs);
     }
 
-    /** A submitter's reply stream: workers push each outcome there. */
+    public static long resultBucketNumber(long epochMs) {
+        return epochMs / RESULT_BUCKET_MS;
+    }
+
+    /** Sorted set of the result bucket keys, scored by bucket number: where {@code get(taskId)} looks. */
+    public String resultIndex() {
+        return prefix() + "results";
+    }
+
+    /** A submitter's reply stream: workers push outcomes there, one entry per batch. */
     public String reply(String clientId) {
         return prefix() + "reply:" + requireValidId("client id", clientId);
     }

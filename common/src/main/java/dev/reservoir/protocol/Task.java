@@ -124,19 +124,39 @@ public record Task(String id, String handler, byte[] payload, String replyTo, in
     }
 
     static long optionalLong(Map<String, byte[]> fields, String name, long dflt, long min, long max) {
-        String text = optionalText(fields, name);
-        if (text == null) {
+        byte[] value = fields.get(name);
+        if (value == null || value.length == 0) {
             return dflt;
         }
+        long digits = plainDigits(value);
+        if (digits >= 0 && digits >= min && digits <= max) {
+            return digits; // the usual case, decoded without a String
+        }
+        String text = new String(value, StandardCharsets.UTF_8);
         try {
-            long value = Long.parseLong(text);
-            if (value < min || value > max) {
+            long parsed = Long.parseLong(text);
+            if (parsed < min || parsed > max) {
                 throw new MalformedEntryException(name, "'" + text + "' is out of range [" + min + ", " + max + "]");
             }
-            return value;
+            return parsed;
         } catch (NumberFormatException e) {
             throw new MalformedEntryException(name, "'" + text + "' is not a decimal integer");
         }
+    }
+
+    /** The value of 1 to 18 ASCII digits, else -1 (then Long.parseLong decides, and words the error). */
+    private static long plainDigits(byte[] value) {
+        if (value.length > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (byte b : value) {
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            v = v * 10 + (b - '0');
+        }
+        return v;
     }
 
     static byte[] utf8(String s) {

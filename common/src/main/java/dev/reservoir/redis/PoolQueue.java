@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -31,6 +33,7 @@ public final class PoolQueue {
     private static final Script RENEW = Script.load("renew");
     private static final Script DELETE_CONSUMER = Script.load("delete-consumer");
     private static final Script TRIM = Script.load("trim");
+    private static final Script PRUNE_RESULTS = Script.load("prune-results");
 
     private final PoolKeys keys;
     private final byte[] tasksKey;
@@ -170,44 +173,133 @@ public final class PoolQueue {
         return Replies.number(DELETE_CONSUMER.run(jedis, List.of(tasksKey), List.of(group, b(consumer)))) == 1;
     }
 
-    /** Writes outcomes and acknowledges their tasks atomically; element i is false when task i was no longer ours. */
+    /**
+     * Writes outcomes and acknowledges their tasks atomically (complete.lua); element i is false when
+     * task i was no longer ours (another worker took it over, and its outcome is that worker's to write).
+     * One script call per batch: the outcomes go to the current result bucket with one HSET and to each
+     * reply stream as one entry, so the per-task cost in Redis stays a few field writes.
+     */
     @SuppressWarnings("unchecked")
     public boolean[] complete(Jedis jedis, String consumer, List<Outcome> outcomes, Duration resultTtl, Duration replyTtl,
                               long deadLetterMaxLen) {
-        List<byte[]> keyList = new ArrayList<>(3 + outcomes.size() * 2);
+        int n = outcomes.size();
+        if (n == 0) {
+            return new boolean[0];
+        }
+        long now = System.currentTimeMillis();
+        List<byte[]> keyList = new ArrayList<>(6);
         keyList.add(tasksKey);
         keyList.add(b(keys.dead()));
         keyList.add(b(keys.stats()));
-        List<byte[]> args = new ArrayList<>(6 + outcomes.size() * 24);
-        args.add(group);
-        args.add(b(consumer));
-        args.add(b(Long.toString(Math.max(1, resultTtl.toSeconds()))));
-        args.add(b(Long.toString(Math.max(1, replyTtl.toSeconds()))));
-        args.add(b(Long.toString(deadLetterMaxLen)));
-        args.add(b(Integer.toString(outcomes.size())));
-        for (Outcome o : outcomes) {
-            byte[] resultKey = b(keys.result(o.result().taskId()));
-            boolean hasReply = o.replyKey() != null && keys.isReplyKey(o.replyKey());
-            keyList.add(resultKey);
-            keyList.add(hasReply ? b(o.replyKey()) : resultKey);
-            Map<String, byte[]> fields = o.result().toFields();
-            args.add(b(o.streamId()));
-            args.add(b(o.result().status().wire()));
-            args.add(b(hasReply ? "1" : "0"));
-            args.add(b(Integer.toString(fields.size())));
-            fields.forEach((k, v) -> {
-                args.add(b(k));
-                args.add(v);
-            });
-            if (o.result().status() == TaskStatus.FAILED) {
-                args.add(b(o.handler() == null ? "" : o.handler()));
-                args.add(o.payload() == null ? new byte[0] : o.payload());
+        keyList.add(b(keys.resultBucket(now)));
+        keyList.add(b(keys.resultIndex()));
+        // The script takes the outcomes grouped by reply stream (0: none), so that it can pass each
+        // group's arguments on to XADD as they are; order[k] is the caller's index of the k-th outcome.
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        long lowMs = Long.MAX_VALUE;
+        long lowSeq = Long.MAX_VALUE;
+        long highMs = -1;
+        long highSeq = -1;
+        int lowAt = 0;
+        int highAt = 0;
+        for (int i = 0; i < n; i++) {
+            Outcome o = outcomes.get(i);
+            String id = o.streamId();
+            int dash = id.indexOf('-');
+            long ms = Long.parseLong(id, 0, dash < 0 ? id.length() : dash, 10);
+            long seq = dash < 0 ? 0 : Long.parseLong(id, dash + 1, id.length(), 10);
+            if (ms < lowMs || ms == lowMs && seq < lowSeq) {
+                lowMs = ms;
+                lowSeq = seq;
+                lowAt = i;
+            }
+            if (ms > highMs || ms == highMs && seq > highSeq) {
+                highMs = ms;
+                highSeq = seq;
+                highAt = i;
+            }
+            groups.computeIfAbsent(o.replyKey() == null ? "" : o.replyKey(), k -> new ArrayList<>()).add(i);
+        }
+        String low = outcomes.get(lowAt).streamId();
+        String high = outcomes.get(highAt).streamId();
+        // A reply key that is not a reply stream of this pool gets no reply (the result is still kept):
+        // validated once per distinct key, not per task.
+        List<Integer> noReply = groups.remove("");
+        for (var it = groups.entrySet().iterator(); it.hasNext(); ) {
+            var g = it.next();
+            if (!keys.isReplyKey(g.getKey())) {
+                noReply = noReply == null ? new ArrayList<>() : noReply;
+                noReply.addAll(g.getValue());
+                it.remove();
             }
         }
-        List<Object> reply = (List<Object>) COMPLETE.run(jedis, keyList, args);
-        boolean[] written = new boolean[reply.size()];
-        for (int i = 0; i < written.length; i++) {
-            written[i] = Replies.number(reply.get(i)) == 1;
+        if (noReply != null) {
+            groups.put("", noReply);
+        }
+        int[] order = new int[n];
+        int k = 0;
+        for (List<Integer> members : groups.values()) {
+            for (int i : members) {
+                order[k++] = i;
+            }
+        }
+        List<byte[]> args = new ArrayList<>(11 + 3 * n + 2 * groups.size());
+        args.add(group);
+        args.add(b(consumer));
+        args.add(b(Long.toString(Math.max(1, resultTtl.toMillis()))));
+        args.add(b(Long.toString(Math.max(1, replyTtl.toMillis()))));
+        args.add(b(Long.toString(deadLetterMaxLen)));
+        args.add(b(Long.toString(PoolKeys.resultBucketNumber(now))));
+        args.add(b(low));
+        args.add(b(high));
+        args.add(b(Integer.toString(n)));
+        int failedAt = args.size();
+        args.add(null); // failed count, known below
+        args.add(b(Integer.toString(groups.size())));
+        for (int i : order) {
+            args.add(b(outcomes.get(i).streamId()));
+        }
+        for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
+            int number = 0;
+            if (!g.getKey().isEmpty()) {
+                keyList.add(b(g.getKey()));
+                number = keyList.size() - 5;
+            }
+            args.add(b(Integer.toString(number)));
+            args.add(b(Integer.toString(g.getValue().size())));
+        }
+        int failed = 0;
+        for (int i : order) {
+            TaskResult r = outcomes.get(i).result();
+            args.add(b(r.taskId()));
+            args.add(r.encode());
+            if (r.status() == TaskStatus.FAILED) {
+                failed++;
+            }
+        }
+        args.set(failedAt, b(Integer.toString(failed)));
+        for (int j = 0; j < n && failed > 0; j++) {
+            Outcome o = outcomes.get(order[j]);
+            if (o.result().status() != TaskStatus.FAILED) {
+                continue;
+            }
+            // The dead letter keeps the task's handler and payload (to inspect or resubmit) with the result fields.
+            Map<String, byte[]> fields = new LinkedHashMap<>();
+            fields.put("handler", b(o.handler() == null ? "" : o.handler()));
+            fields.put("payload", o.payload() == null ? new byte[0] : o.payload());
+            fields.putAll(o.result().toFields());
+            args.add(b(Integer.toString(j + 1)));
+            args.add(b(Integer.toString(fields.size())));
+            fields.forEach((name, value) -> {
+                args.add(b(name));
+                args.add(value);
+            });
+        }
+        List<Object> skipped = (List<Object>) COMPLETE.run(jedis, keyList, args);
+        boolean[] written = new boolean[n];
+        java.util.Arrays.fill(written, true);
+        for (Object number : skipped) {
+            written[order[(int) Replies.number(number) - 1]] = false;
         }
         return written;
     }
@@ -244,8 +336,12 @@ public final class PoolQueue {
         return Replies.number(jedis.sendCommand(Protocol.Command.XLEN, tasksKey));
     }
 
-    /** Removes acknowledged entries from the head of the stream (workers call it periodically). */
+    /**
+     * Removes acknowledged entries from the head of the stream, and expired result buckets from the
+     * result index (workers call it periodically).
+     */
     public long trim(Jedis jedis) {
+        PRUNE_RESULTS.run(jedis, List.of(b(keys.resultIndex())), List.of());
         try {
             return Replies.number(TRIM.run(jedis, List.of(tasksKey), List.of(group)));
         } catch (JedisDataException e) {
@@ -308,15 +404,26 @@ public final class PoolQueue {
         return out;
     }
 
-    /** The stored outcome of a task, or null when unknown or expired. */
+    /**
+     * The stored outcome of a task, or null when unknown or expired. Looks through the result buckets
+     * newest first (a few at a time, pipelined): recent results are found in one or two round trips.
+     */
     public TaskResult result(Jedis jedis, String taskId) {
-        Map<byte[], byte[]> raw = jedis.hgetAll(b(keys.result(taskId)));
-        if (raw == null || raw.isEmpty()) {
-            return null;
+        List<String> buckets = jedis.zrevrange(keys.resultIndex(), 0, -1);
+        byte[] field = b(taskId);
+        for (int from = 0; from < buckets.size(); from += 8) {
+            List<String> slice = buckets.subList(from, Math.min(buckets.size(), from + 8));
+            Pipeline p = jedis.pipelined();
+            List<Response<byte[]>> found = new ArrayList<>(slice.size());
+            slice.forEach(bucket -> found.add(p.hget(b(bucket), field)));
+            p.sync();
+            for (Response<byte[]> r : found) {
+                if (r.get() != null) {
+                    return TaskResult.decode(taskId, r.get());
+                }
+            }
         }
-        Map<String, byte[]> fields = new LinkedHashMap<>();
-        raw.forEach((k, v) -> fields.put(Replies.text(k), v));
-        return TaskResult.fromFields(fields);
+        return null;
     }
 
     /** Live workers' heartbeats; records of workers that stopped renewing are pruned from the index. */

@@ -1,61 +1,111 @@
--- Writes task outcomes and acknowledges their tasks in one atomic step, only for tasks that the
--- calling consumer still owns (a task reclaimed by another worker is skipped: exactly one outcome).
--- Acknowledged entries are not deleted here (XDEL costs more than the rest of the work); trim.lua
--- removes them in bulk.
--- KEYS[1] source stream, KEYS[2] dead-letter stream, KEYS[3] stats hash,
---   then per outcome i: KEYS[2+2i] result hash, KEYS[3+2i] reply stream (= result hash when none)
--- ARGV[1] group, ARGV[2] consumer, ARGV[3] result TTL (s), ARGV[4] reply TTL (s),
---   ARGV[5] dead-letter approximate max length, ARGV[6] n,
---   then per outcome: stream id, status, has-reply (1/0), field count, fields..., and when failed:
---   handler, payload (kept in the dead letter so it can be replayed)
--- Returns one integer per outcome: 1 written, 0 skipped (no longer owned by this consumer).
-local group, consumer = ARGV[1], ARGV[2]
-local resultTtl, replyTtl, deadMax = ARGV[3], ARGV[4], ARGV[5]
-local n = tonumber(ARGV[6])
--- One XPENDING for the whole batch: the consumer's claims (a worker holds at most threads + prefetch).
+-- Writes a batch of task outcomes and acknowledges their tasks in one atomic step, only for tasks
+-- that the calling consumer still owns (a task reclaimed by another worker is skipped: exactly one
+-- outcome per task). The per-task work is kept to a minimum: each outcome is one pre-encoded value
+-- (docs/protocol.md, "Outcome encoding"), written with one HSET into the current result bucket and
+-- one XADD per reply stream for the whole batch, and acknowledged with one XACK. Acknowledged
+-- entries are not deleted here (XDEL costs more than the rest of the work); trim.lua removes them
+-- in bulk.
+-- KEYS[1] tasks stream, KEYS[2] dead-letter stream, KEYS[3] stats hash, KEYS[4] result bucket hash,
+--   KEYS[5] result bucket index (sorted set), KEYS[5+r] reply stream r
+-- ARGV[1] group, ARGV[2] consumer, ARGV[3] result TTL (ms), ARGV[4] reply TTL (ms),
+--   ARGV[5] dead-letter approximate max length, ARGV[6] bucket number (index score),
+--   ARGV[7] lowest and ARGV[8] highest stream id of the batch, ARGV[9] n outcomes,
+--   ARGV[10] f failed outcomes, ARGV[11] g groups,
+--   then the n stream ids (outcome i = stream id i),
+--   then per group: reply stream number r (0: none) and its size c,
+--   then per outcome, group after group: task id, encoded outcome,
+--   then per failed outcome: outcome number, field count, dead-letter fields...
+-- Returns the numbers of the outcomes skipped (no longer owned by this consumer); usually empty.
+local group = ARGV[1]
+local resultTtl = tonumber(ARGV[3])
+local n, f, g = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local sid0 = 12
+local groups0 = sid0 + n
+local pairs0 = groups0 + 2 * g
+local dead0 = pairs0 + 2 * n
+-- One XPENDING for the whole batch, limited to the batch's id range: the consumer's claims there.
 local owned = {}
-for _, p in ipairs(redis.call('XPENDING', KEYS[1], group, '-', '+', 100000, consumer)) do
+for _, p in ipairs(redis.call('XPENDING', KEYS[1], group, ARGV[7], ARGV[8], 100000, ARGV[2])) do
   owned[p[1]] = true
 end
-local a = 7
-local written = {}
-local ok, failed = 0, 0
-local replies = {}
+local skipped, written = {}, {}
 for i = 1, n do
-  local resultKey, replyKey = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
-  local msgId, status, hasReply, nf = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-  local first = a + 4
-  a = first + nf * 2
-  local handler, payload
-  if status == 'failed' then
-    handler, payload = ARGV[a], ARGV[a + 1]
-    a = a + 2
-  end
-  if owned[msgId] then
-    owned[msgId] = nil
-    local last = first + nf * 2 - 1
-    redis.call('HSET', resultKey, unpack(ARGV, first, last))
-    redis.call('EXPIRE', resultKey, resultTtl)
-    if hasReply == '1' then
-      redis.call('XADD', replyKey, '*', unpack(ARGV, first, last))
-      replies[replyKey] = true
-    end
-    if status == 'failed' then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', deadMax, '*', 'handler', handler, 'payload', payload, unpack(ARGV, first, last))
-      failed = failed + 1
-    else
-      ok = ok + 1
-    end
-    redis.call('XACK', KEYS[1], group, msgId)
-    written[i] = 1
+  local sid = ARGV[sid0 + i - 1]
+  if owned[sid] then
+    owned[sid] = nil -- a stream id listed twice is written once
+    written[i] = true
   else
-    written[i] = 0
+    skipped[#skipped + 1] = i
   end
 end
-for key in pairs(replies) do redis.call('EXPIRE', key, replyTtl) end
+local function finishBucket()
+  -- Every result lives at least the TTL after it was written; never shorten a bucket's life.
+  if redis.call('PTTL', KEYS[4]) < resultTtl then redis.call('PEXPIRE', KEYS[4], resultTtl) end
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[6], KEYS[4])
+end
+if #skipped == 0 and n <= 1000 then
+  -- The usual case: everything is still ours, and the arguments are laid out to be passed on as they are.
+  redis.call('HSET', KEYS[4], unpack(ARGV, pairs0, dead0 - 1))
+  finishBucket()
+  local at = pairs0
+  for j = 0, g - 1 do
+    local r, c = tonumber(ARGV[groups0 + 2 * j]), tonumber(ARGV[groups0 + 2 * j + 1])
+    if r > 0 then
+      redis.call('XADD', KEYS[5 + r], '*', unpack(ARGV, at, at + 2 * c - 1))
+      redis.call('PEXPIRE', KEYS[5 + r], ARGV[4])
+    end
+    at = at + 2 * c
+  end
+  redis.call('XACK', KEYS[1], group, unpack(ARGV, sid0, groups0 - 1))
+elseif #skipped < n then
+  -- Some were taken over by other workers (or the batch is huge): write the rest in slices
+  -- (unpack() is bounded by the Lua stack).
+  local function sliced(cmd, head, list)
+    for s = 1, #list, 4000 do
+      local args = {}
+      for _, h in ipairs(head) do args[#args + 1] = h end
+      for k = s, math.min(#list, s + 3999) do args[#args + 1] = list[k] end
+      redis.call(cmd, unpack(args))
+    end
+  end
+  local results, acks = {}, {}
+  local i, at = 1, pairs0
+  for j = 0, g - 1 do
+    local r, c = tonumber(ARGV[groups0 + 2 * j]), tonumber(ARGV[groups0 + 2 * j + 1])
+    local rep = {}
+    for _ = 1, c do
+      if written[i] then
+        results[#results + 1] = ARGV[at]
+        results[#results + 1] = ARGV[at + 1]
+        rep[#rep + 1] = ARGV[at]
+        rep[#rep + 1] = ARGV[at + 1]
+        acks[#acks + 1] = ARGV[sid0 + i - 1]
+      end
+      i = i + 1
+      at = at + 2
+    end
+    if r > 0 and #rep > 0 then
+      sliced('XADD', {KEYS[5 + r], '*'}, rep)
+      redis.call('PEXPIRE', KEYS[5 + r], ARGV[4])
+    end
+  end
+  sliced('HSET', {KEYS[4]}, results)
+  finishBucket()
+  sliced('XACK', {KEYS[1], group}, acks)
+end
+local failed, a = 0, dead0
+for _ = 1, f do
+  local i, nf = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  if written[i] then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, a + 2, a + 1 + nf * 2))
+    failed = failed + 1
+  end
+  a = a + 2 + nf * 2
+end
+local ok = n - #skipped - failed
 if ok > 0 then redis.call('HINCRBY', KEYS[3], 'completed', ok) end
 if failed > 0 then
   redis.call('HINCRBY', KEYS[3], 'failed', failed)
   redis.call('HINCRBY', KEYS[3], 'dead_lettered', failed)
 end
-return written
+return skipped

@@ -73,6 +73,31 @@ class CodecTest {
     }
 
     @Test
+    void encodedOutcomesRoundTripWithBinaryValuesAndMultiLineMessages() {
+        byte[] binary = {0, '\n', (byte) 0xff, ' ', 'x'};
+        TaskResult ok = TaskResult.ok("t", binary, 2, "w-1", 42);
+        assertThat(new String(ok.encode(), 0, 8, StandardCharsets.US_ASCII)).isEqualTo("ok - 2 4");
+        assertThat(TaskResult.decode("t", ok.encode())).isEqualTo(ok);
+        TaskResult failed = TaskResult.failed("t", ErrorTypes.TIMEOUT, "took too long\nsee the log", 3, "w-2", 7);
+        assertThat(TaskResult.decode("t", failed.encode())).isEqualTo(failed);
+        // later versions may append header tokens: readers ignore them
+        assertThat(TaskResult.decode("t", "ok - 1 5 1700000000000 w extra more\nv".getBytes(StandardCharsets.US_ASCII)).valueAsString())
+                .isEqualTo("v");
+    }
+
+    @Test
+    void malformedOutcomesAreRejectedWithTheReason() {
+        assertThatThrownBy(() -> TaskResult.decode("t", "ok - 1".getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(MalformedEntryException.class).hasMessageContaining("no header line");
+        assertThatThrownBy(() -> TaskResult.decode("t", "ok - 1 2\nv".getBytes(StandardCharsets.US_ASCII)))
+                .hasMessageContaining("expected 6");
+        assertThatThrownBy(() -> TaskResult.decode("t", "ok - x 2 3 w\nv".getBytes(StandardCharsets.US_ASCII)))
+                .hasMessageContaining("attempts 'x'");
+        assertThatThrownBy(() -> TaskResult.decode("t", "maybe - 1 2 3 w\nv".getBytes(StandardCharsets.US_ASCII)))
+                .hasMessageContaining("unknown status 'maybe'");
+    }
+
+    @Test
     void poolNamesAreKubernetesNames() {
         assertThat(new PoolKeys("thumbnails").tasks()).isEqualTo("reservoir:{thumbnails}:tasks");
         assertThatThrownBy(() -> new PoolKeys("Bad_Name")).hasMessageContaining("pool name 'Bad_Name' is not valid");

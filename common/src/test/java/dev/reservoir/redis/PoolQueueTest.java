@@ -7,6 +7,7 @@ import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.protocol.TaskStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -67,7 +68,9 @@ class PoolQueueTest {
         assertThat(right).containsExactly(true);
         assertThat(queue.result(jedis, "a").valueAsString()).isEqualTo("A");
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
-        assertThat(jedis.ttl(keys.result("a"))).isBetween(1L, 60L);
+        String bucket = keys.resultBucket(System.currentTimeMillis());
+        assertThat(jedis.ttl(bucket)).as("the bucket lives the result TTL").isBetween(1L, 60L);
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).as("the bucket is indexed for get()").contains(bucket);
         assertThat(queue.inFlight(jedis)).isZero();
         assertThat(queue.backlog(jedis)).isZero();
         assertThat(jedis.xlen(keys.tasks())).as("acknowledged, not yet trimmed").isEqualTo(1);
@@ -79,6 +82,103 @@ class PoolQueueTest {
         assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000)).containsExactly(false);
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchWritesOneReplyEntryPerStreamAndSkipsTasksItNoLongerOwns() {
+        for (int i = 0; i < 6; i++) {
+            String reply = keys.reply(i % 2 == 0 ? "c1" : "c2");
+            queue.submit(jedis, Task.of("b" + i, "echo", new byte[0], reply));
+        }
+        List<StreamEntry> mine = queue.read(jedis, "w1", 5, Duration.ofMillis(100));
+        StreamEntry theirs = queue.read(jedis, "w2", 5, Duration.ofMillis(100)).getFirst(); // b5, owned by w2
+        List<PoolQueue.Outcome> outcomes = new java.util.ArrayList<>();
+        for (StreamEntry e : mine) {
+            Task t = Task.fromFields(e.fields());
+            outcomes.add(new PoolQueue.Outcome(e.id(), TaskResult.ok(t.id(), ("v-" + t.id()).getBytes(StandardCharsets.UTF_8), 1, "w1", 3),
+                    t.replyTo(), t.handler(), t.payload()));
+        }
+        outcomes.add(new PoolQueue.Outcome(theirs.id(), TaskResult.ok("b5", new byte[0], 1, "w1", 3), keys.reply("c2"), "echo", null));
+        // one failure in the batch, with a message over several lines
+        TaskResult failed = TaskResult.failed("b4", ErrorTypes.HANDLER_ERROR, "line one\nline two", 2, "w1", 4);
+        outcomes.set(4, new PoolQueue.Outcome(mine.get(4).id(), failed, keys.reply("c1"), "echo", "p".getBytes(StandardCharsets.UTF_8)));
+
+        boolean[] written = queue.complete(jedis, "w1", outcomes, Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+
+        assertThat(written).containsExactly(true, true, true, true, true, false);
+        var c1 = jedis.xrange(keys.reply("c1"), (redis.clients.jedis.StreamEntryID) null, null);
+        var c2 = jedis.xrange(keys.reply("c2"), (redis.clients.jedis.StreamEntryID) null, null);
+        assertThat(c1).as("one entry for the batch").hasSize(1);
+        assertThat(c1.getFirst().getFields()).containsOnlyKeys("b0", "b2", "b4");
+        assertThat(c2).hasSize(1);
+        assertThat(c2.getFirst().getFields()).as("b5 is w2's: not written").containsOnlyKeys("b1", "b3");
+        assertThat(queue.result(jedis, "b2").valueAsString()).isEqualTo("v-b2");
+        TaskResult back = queue.result(jedis, "b4");
+        assertThat(back.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(back.errorMessage()).isEqualTo("line one\nline two");
+        assertThat(back.attempts()).isEqualTo(2);
+        assertThat(queue.result(jedis, "b5")).isNull();
+        assertThat(jedis.xlen(keys.dead())).isEqualTo(1);
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.COMPLETED, 4L).containsEntry(StatsFields.FAILED, 1L);
+        assertThat(queue.inFlight(jedis)).as("only w2's task is still claimed").isEqualTo(1);
+    }
+
+    @Test
+    void aFullyOwnedBatchWithSeveralReplyStreamsAndNoneWritesEveryOutcomeOnce() {
+        String[] replies = {keys.reply("c1"), keys.reply("c2"), null};
+        for (int i = 0; i < 9; i++) {
+            queue.submit(jedis, Task.of("m" + i, "echo", new byte[0], replies[i % 3]));
+        }
+        List<StreamEntry> mine = queue.read(jedis, "w1", 9, Duration.ofMillis(100));
+        List<PoolQueue.Outcome> outcomes = new java.util.ArrayList<>();
+        for (StreamEntry e : mine) {
+            Task t = Task.fromFields(e.fields());
+            TaskResult r = t.id().equals("m7")
+                    ? TaskResult.failed("m7", ErrorTypes.NON_RETRYABLE, "bad input", 1, "w1", 2)
+                    : TaskResult.ok(t.id(), t.id().getBytes(StandardCharsets.UTF_8), 1, "w1", 2);
+            outcomes.add(new PoolQueue.Outcome(e.id(), r, t.replyTo(), t.handler(), t.payload()));
+        }
+        java.util.Collections.reverse(outcomes); // callers pass outcomes in any order
+
+        assertThat(queue.complete(jedis, "w1", outcomes, Duration.ofMinutes(1), Duration.ofMinutes(1), 1000))
+                .containsOnly(true).hasSize(9);
+
+        var c1 = jedis.xrange(keys.reply("c1"), (redis.clients.jedis.StreamEntryID) null, null);
+        var c2 = jedis.xrange(keys.reply("c2"), (redis.clients.jedis.StreamEntryID) null, null);
+        assertThat(c1).hasSize(1);
+        assertThat(c1.getFirst().getFields()).containsOnlyKeys("m0", "m3", "m6");
+        assertThat(c2).hasSize(1);
+        assertThat(c2.getFirst().getFields()).containsOnlyKeys("m1", "m4", "m7");
+        for (int i = 0; i < 9; i++) {
+            TaskResult r = queue.result(jedis, "m" + i);
+            assertThat(r).as("result of m" + i).isNotNull();
+            assertThat(r.isOk()).isEqualTo(i != 7);
+        }
+        assertThat(queue.result(jedis, "m8").valueAsString()).isEqualTo("m8");
+        assertThat(jedis.xlen(keys.dead())).isEqualTo(1);
+        assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.COMPLETED, 8L).containsEntry(StatsFields.DEAD_LETTERED, 1L);
+    }
+
+    @Test
+    void getFindsResultsInOlderBucketsAndTrimDropsExpiredBuckets() {
+        // a result written in an older minute (the bucket a worker wrote two minutes ago)
+        long old = System.currentTimeMillis() - 2 * PoolKeys.RESULT_BUCKET_MS;
+        String oldBucket = keys.resultBucket(old);
+        jedis.hset(oldBucket.getBytes(StandardCharsets.UTF_8), "o1".getBytes(StandardCharsets.UTF_8),
+                TaskResult.ok("o1", "old".getBytes(StandardCharsets.UTF_8), 1, "w", 1).encode());
+        jedis.zadd(keys.resultIndex(), PoolKeys.resultBucketNumber(old), oldBucket);
+        for (int i = 0; i < 10; i++) { // newer, empty-of-o1 buckets in front of it
+            String b = keys.resultBucket(System.currentTimeMillis() + i * PoolKeys.RESULT_BUCKET_MS);
+            jedis.hset(b, "x", "ok - 1 1 1 w\n");
+            jedis.zadd(keys.resultIndex(), PoolKeys.resultBucketNumber(System.currentTimeMillis()) + i, b);
+        }
+        assertThat(queue.result(jedis, "o1").valueAsString()).isEqualTo("old");
+
+        jedis.del(oldBucket); // expired
+        queue.trim(jedis);
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).doesNotContain(oldBucket).hasSize(10);
+        assertThat(queue.result(jedis, "o1")).isNull();
     }
 
     @Test

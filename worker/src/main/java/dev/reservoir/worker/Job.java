@@ -1,6 +1,7 @@
 package dev.reservoir.worker;
 
 import dev.reservoir.protocol.Task;
+import dev.reservoir.worker.handler.TaskHandler;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,7 +25,14 @@ final class Job {
     /** Attempt number of this run: the attempt field plus deliveries beyond the first (lost runs count). */
     final int attempt;
     final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
-    final long claimedAtNanos = System.nanoTime();
+    /**
+     * Epoch ms the task was submitted: its {@code submitted} field, or when that is absent the time
+     * Redis added the entry (the stream id's millisecond part); 0 when neither is known.
+     */
+    final long submittedAt;
+
+    /** The handler to run; written by the fetcher before the job is queued (the runner queue publishes it). */
+    TaskHandler handler;
 
     /** Written by the runner thread before it publishes RUNNING; read by the timeout watchdog. */
     volatile Thread runner;
@@ -32,10 +40,11 @@ final class Job {
     /** Set by the watchdog when the deadline passed (the runner then reports a timeout). */
     volatile boolean timedOut;
 
-    Job(String streamId, Task task, int attempt) {
+    Job(String streamId, Task task, int attempt, long submittedAt) {
         this.streamId = streamId;
         this.task = task;
         this.attempt = attempt;
+        this.submittedAt = submittedAt;
     }
 
     boolean transition(State from, State to) {

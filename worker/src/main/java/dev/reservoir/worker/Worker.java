@@ -8,6 +8,7 @@ import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskFields;
 import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.protocol.TaskStatus;
 import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.StreamEntry;
@@ -161,6 +162,8 @@ public final class Worker implements AutoCloseable {
         housekeeper.scheduleWithFixedDelay(this::enforceTimeouts, 100, 100, TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::publishHeartbeat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         housekeeper.scheduleWithFixedDelay(this::trimStream, 1000, 1000, TimeUnit.MILLISECONDS);
+        housekeeper.scheduleAtFixedRate(metrics.clock::tick, WorkerMetrics.CoarseClock.TICK_MILLIS, WorkerMetrics.CoarseClock.TICK_MILLIS,
+                TimeUnit.MILLISECONDS);
         if (!"sharedqueue".equalsIgnoreCase(config.dispatch())) {
             LOG.warning("dispatch=" + config.dispatch() + ": chosen-worker routing is not built yet; this worker consumes the shared"
                     + " queue (the client refuses to submit to such pools, so nothing waits in an inbox)");
@@ -280,7 +283,7 @@ public final class Worker implements AutoCloseable {
         try {
             task = Task.fromFields(entry.fields());
         } catch (MalformedEntryException e) {
-            Job job = new Job(entry.id(), null, 1);
+            Job job = new Job(entry.id(), null, 1, 0);
             inFlight.put(job.streamId, job);
             String id = entry.text(TaskFields.ID);
             String reply = entry.text(TaskFields.REPLY);
@@ -293,7 +296,7 @@ public final class Worker implements AutoCloseable {
             return;
         }
         int attempt = (int) Math.min(Integer.MAX_VALUE, task.attempt() + Math.max(0, entry.deliveries() - 1));
-        Job job = new Job(entry.id(), task, attempt);
+        Job job = new Job(entry.id(), task, attempt, task.submittedAt() > 0 ? task.submittedAt() : entry.idMillis());
         inFlight.put(job.streamId, job);
         if (attempt > config.maxAttempts()) {
             String last = task.lastError() == null ? "" : "; last error: " + task.lastError();
@@ -301,7 +304,8 @@ public final class Worker implements AutoCloseable {
                     + "): the workers running it stopped before finishing" + last);
             return;
         }
-        if (handlers.get(task.handler()) == null) {
+        job.handler = handlers.get(task.handler());
+        if (job.handler == null) {
             failNow(job, ErrorTypes.UNKNOWN_HANDLER, "no handler named '" + task.handler() + "' in this worker image (it has: "
                     + String.join(", ", handlers.names()) + "); add a jar with the handler to the handlers directory");
             return;
@@ -330,28 +334,40 @@ public final class Worker implements AutoCloseable {
 
     private void run(Job job) {
         Task task = job.task;
-        TaskHandler handler = handlers.get(task.handler());
+        TaskHandler handler = job.handler;
         long timeout = task.timeoutMillis() > 0 ? task.timeoutMillis() : config.taskTimeout().toMillis();
+        // Three clock reads per task in all (start, start wall time, end): they are not free on every VM.
+        long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         job.runner = Thread.currentThread();
-        job.deadlineNanos = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) : Long.MAX_VALUE;
-        if (task.submittedAt() > 0) {
-            metrics.queueWait.record(Math.max(0, System.currentTimeMillis() - task.submittedAt()), TimeUnit.MILLISECONDS);
+        job.deadlineNanos = timeout > 0 ? start + TimeUnit.MILLISECONDS.toNanos(timeout) : Long.MAX_VALUE;
+        if (job.submittedAt > 0) {
+            metrics.queueWait.record(Math.max(0, startMillis - job.submittedAt), TimeUnit.MILLISECONDS);
         }
         busy.incrementAndGet();
-        long start = System.nanoTime();
         byte[] value = null;
         Throwable error = null;
-        try (LeaseScope scope = memory.openScope(task.handler() + " task " + task.id())) {
-            Block payloadBlock = scope.lease(config.memoryWait());
+        Context context = null;
+        try {
+            // Untracked: released in the finally below, so it cannot leak (the scratch scope tracks the handler's leases).
+            Block payloadBlock = memory.leaseUntracked(config.memoryWait(), task.id());
             try {
-                MemorySegment payload = payloadBlock.segment().asSlice(0, task.payload().length);
-                MemorySegment.copy(MemorySegment.ofArray(task.payload()), 0, payload, 0, task.payload().length);
-                value = handler.handle(new Context(job, payload.asReadOnly(), scope));
+                byte[] bytes = task.payload();
+                MemorySegment payload = payloadBlock.segment().asSlice(0, bytes.length);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, payload, 0, bytes.length);
+                context = new Context(job, payload.asReadOnly());
+                value = handler.handle(context);
                 if (value == null) {
                     value = new byte[0];
                 }
             } finally {
-                payloadBlock.release();
+                try {
+                    if (context != null) {
+                        context.close();
+                    }
+                } finally {
+                    payloadBlock.release();
+                }
             }
         } catch (Throwable t) {
             error = t;
@@ -360,7 +376,8 @@ public final class Worker implements AutoCloseable {
             job.runner = null;
             Thread.interrupted(); // clear a timeout interrupt that arrived after the handler returned
         }
-        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+        long elapsed = System.nanoTime() - start;
+        long micros = TimeUnit.NANOSECONDS.toMicros(elapsed);
         metrics.duration.record(micros, TimeUnit.MICROSECONDS);
         if (!job.transition(Job.State.RUNNING, Job.State.FINISHED)) {
             return; // abandoned by a drain that timed out: it was handed back, this result is dropped
@@ -369,8 +386,10 @@ public final class Worker implements AutoCloseable {
             error = new java.util.concurrent.TimeoutException("ran longer than its timeout of " + timeout + "ms");
         }
         if (error == null) {
-            finish(job, new PoolQueue.Outcome(job.streamId, TaskResult.ok(task.id(), value, job.attempt, config.workerId(), micros),
-                    task.replyTo(), task.handler(), null));
+            // finishedAt from the start and the run time rather than one more clock read
+            TaskResult ok = new TaskResult(task.id(), TaskStatus.OK, value, null, null, job.attempt, config.workerId(), micros,
+                    startMillis + elapsed / 1_000_000);
+            finish(job, new PoolQueue.Outcome(job.streamId, ok, task.replyTo(), task.handler(), null));
             return;
         }
         String type;
@@ -417,16 +436,21 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** The context handed to a handler; valid only while it runs. */
+    /**
+     * The context handed to a handler; valid only while it runs. The lease scope for scratch blocks is
+     * opened on the first {@link #scratch()} (most handlers never ask for one) and closed with the context.
+     */
     private final class Context implements dev.reservoir.worker.handler.TaskContext {
         private final Job job;
         private final MemorySegment payload;
-        private final LeaseScope scope;
+        /** Guarded by this (a handler may lease from helper threads): null until the first scratch(). */
+        private LeaseScope scope;
+        /** Guarded by this: true once the task ended. */
+        private boolean closed;
 
-        Context(Job job, MemorySegment payload, LeaseScope scope) {
+        Context(Job job, MemorySegment payload) {
             this.job = job;
             this.payload = payload;
-            this.scope = scope;
         }
 
         @Override
@@ -451,7 +475,26 @@ public final class Worker implements AutoCloseable {
 
         @Override
         public Block scratch() throws Exception {
-            return scope.lease(config.memoryWait());
+            return scope().lease(config.memoryWait());
+        }
+
+        private synchronized LeaseScope scope() {
+            if (scope == null) {
+                String owner = job.task.handler() + " task " + job.task.id();
+                if (closed) {
+                    throw new IllegalStateException("lease scope '" + owner + "' is closed");
+                }
+                scope = memory.openScope(owner);
+            }
+            return scope;
+        }
+
+        /** Releases the scratch blocks still held (each reported as a leak); later scratch() calls fail. */
+        synchronized void close() {
+            closed = true;
+            if (scope != null) {
+                scope.close();
+            }
         }
 
         @Override
@@ -527,20 +570,24 @@ public final class Worker implements AutoCloseable {
             if (!outcomes.isEmpty()) {
                 boolean[] written = queue.complete(jedis, config.workerId(), outcomes.stream().map(Write::outcome).toList(),
                         config.resultTtl(), REPLY_TTL, DEAD_LETTER_MAX_LEN);
+                int ok = 0;
                 for (int i = 0; i < written.length; i++) {
                     Write w = outcomes.get(i);
                     if (!written[i]) {
                         metrics.stale.increment();
                         LOG.info("task " + w.job().taskId() + " was reclaimed by another worker; this outcome was dropped");
                     } else if (w.outcome().result().isOk()) {
-                        metrics.ok.increment();
-                        completed.incrementAndGet();
+                        ok++;
                     } else {
                         metrics.failed.increment();
                         failed.incrementAndGet();
                         LOG.info("task " + w.job().taskId() + " failed for good after " + w.job().attempt + " attempt(s): "
                                 + w.outcome().result().errorType() + ": " + w.outcome().result().errorMessage());
                     }
+                }
+                if (ok > 0) {
+                    metrics.ok.increment(ok);
+                    completed.addAndGet(ok);
                 }
             }
             for (Write w : batch) {
@@ -558,8 +605,9 @@ public final class Worker implements AutoCloseable {
         }
         for (Write w : batch) {
             inFlight.remove(w.job().streamId);
-            slots.release();
         }
+        // At once, not one by one: each release could wake the fetcher to claim a single task.
+        slots.release(batch.size());
     }
 
     // ---------------------------------------------------------------- housekeeping

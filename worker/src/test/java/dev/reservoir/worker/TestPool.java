@@ -65,12 +65,11 @@ public final class TestPool {
             for (Object e : entries) {
                 List<Object> pair = (List<Object>) e;
                 List<Object> kv = (List<Object>) pair.get(1);
-                Map<String, byte[]> fields = new LinkedHashMap<>();
+                // one entry per completed batch: task id -> encoded outcome (docs/protocol.md)
                 for (int i = 0; i + 1 < kv.size(); i += 2) {
-                    fields.put(Replies.text(kv.get(i)), (byte[]) kv.get(i + 1));
+                    TaskResult r = TaskResult.decode(Replies.text(kv.get(i)), (byte[]) kv.get(i + 1));
+                    out.computeIfAbsent(r.taskId(), k -> new ArrayList<>()).add(r);
                 }
-                TaskResult r = TaskResult.fromFields(fields);
-                out.computeIfAbsent(r.taskId(), k -> new ArrayList<>()).add(r);
             }
         }
         return out;

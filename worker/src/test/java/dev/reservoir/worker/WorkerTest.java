@@ -11,6 +11,7 @@ import dev.reservoir.protocol.TaskStatus;
 import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.RedisServerProcess;
 import dev.reservoir.worker.handler.HandlerRegistry;
+import dev.reservoir.worker.handler.TaskHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -219,6 +220,35 @@ class WorkerTest {
         try (Jedis jedis = pool.jedis()) {
             assertThat(pool.queue.backlog(jedis)).isEqualTo(6);
         }
+    }
+
+    @Test
+    void aScratchBlockTheHandlerKeepsIsReleasedAndReportedAndQueueWaitNeedsNoSubmittedField() throws Exception {
+        TestPool pool = pool();
+        TaskHandler keeps = new TaskHandler() {
+            @Override
+            public String name() {
+                return "keeps-scratch";
+            }
+
+            @Override
+            public byte[] handle(dev.reservoir.worker.handler.TaskContext context) throws Exception {
+                context.scratch().segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1); // never released
+                return context.payloadBytes();
+            }
+        };
+        Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", redis.url(),
+                "RESERVOIR_WORKER_ID", "w-" + pool.keys.pool(), "RESERVOIR_HTTP_PORT", "-1", "RESERVOIR_MEMORY_BLOCK_SIZE", "4Ki"));
+        worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.of(List.of(keeps))).start();
+        // no submitted field (a client may leave it out): the queue wait comes from the stream id's time
+        pool.submit(new Task("k1", "keeps-scratch", "p".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, 0, null));
+        TaskResult result = pool.awaitReplies(1, Duration.ofSeconds(10)).get("k1").getFirst();
+        assertThat(result.status()).isEqualTo(TaskStatus.OK);
+        assertThat(result.valueAsString()).isEqualTo("p");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(worker.scrapeMetrics())
+                .contains("reservoir_memory_leaks 1.0")
+                .contains("reservoir_memory_blocks_in_use 0.0")
+                .contains("reservoir_task_queue_wait_seconds_count 1"));
     }
 
     @Test

@@ -234,6 +234,20 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     Block lease(Duration maxWait, String owner) throws MemoryPoolExhaustedException, InterruptedException {
+        return lease(maxWait, owner, true);
+    }
+
+    /**
+     * As {@link #lease(Duration)}, for a caller that releases the block in a {@code finally} of its own
+     * (the worker runtime's payload block): such a lease cannot leak, so where it was taken is never
+     * recorded, whatever the leak detection level (a recorded stack costs microseconds). {@code owner}
+     * names the lease if the pool closes while it is held.
+     */
+    public Block leaseUntracked(Duration maxWait, String owner) throws MemoryPoolExhaustedException, InterruptedException {
+        return lease(maxWait, owner, false);
+    }
+
+    private Block lease(Duration maxWait, String owner, boolean mayTrace) throws MemoryPoolExhaustedException, InterruptedException {
         Objects.requireNonNull(maxWait, "maxWait");
         ensureOpen();
         Block b = takeFast();
@@ -243,7 +257,7 @@ public final class MemoryPool implements AutoCloseable {
                 b = awaitBlock(maxWait);
             }
         }
-        return handOut(b, owner);
+        return handOut(b, owner, mayTrace);
     }
 
     /** The wait {@link LeaseScope#scratch()} uses: {@link MemoryPoolConfig#leaseTimeout()}. */
@@ -449,10 +463,14 @@ public final class MemoryPool implements AutoCloseable {
 
     /** The popping thread owns the block now: record owner and where-taken, then publish LEASED. */
     private Block handOut(Block b, String owner) {
+        return handOut(b, owner, true);
+    }
+
+    private Block handOut(Block b, String owner, boolean mayTrace) {
         long s = b.state;
         assert !Block.isLeased(s) : "block " + b.index + " was leased while in a free stack";
         b.owner = owner;
-        b.whereTaken = leakDetection == LeakDetection.OFF ? null : maybeTrace(b.index);
+        b.whereTaken = leakDetection == LeakDetection.OFF || !mayTrace ? null : maybeTrace(b.index);
         Block.STATE.setRelease(b, s + 3); // generation + 1, leased bit set
         return b;
     }
