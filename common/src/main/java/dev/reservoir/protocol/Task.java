@@ -28,7 +28,8 @@ public record Task(String id, String handler, byte[] payload, String replyTo, in
     }
 
     public static Task of(String id, String handler, byte[] payload, String replyTo) {
-        return new Task(id, handler, payload, replyTo, 1, System.currentTimeMillis(), 0, null);
+        // No submitted time: the stream id Redis assigns is the submission time (docs/protocol.md).
+        return new Task(id, handler, payload, replyTo, 1, 0, 0, null);
     }
 
     /** Field names as bytes, encoded once: {@link #fieldArgs} runs once per submitted task. */
@@ -57,7 +58,7 @@ public record Task(String id, String handler, byte[] payload, String replyTo, in
      * their default are left out.
      */
     public byte[][] fieldArgs(int leading) {
-        int n = 3 + (replyTo != null ? 1 : 0) + (attempt != 1 ? 1 : 0) + (submittedAt > 0 ? 1 : 0) + (timeoutMillis > 0 ? 1 : 0)
+        int n = 2 + (payload.length > 0 ? 1 : 0) + (replyTo != null ? 1 : 0) + (attempt != 1 ? 1 : 0) + (submittedAt > 0 ? 1 : 0) + (timeoutMillis > 0 ? 1 : 0)
                 + (lastError != null ? 1 : 0);
         byte[][] args = new byte[leading + 2 * n][];
         int i = leading;
@@ -65,8 +66,10 @@ public record Task(String id, String handler, byte[] payload, String replyTo, in
         args[i++] = utf8(id);
         args[i++] = HANDLER_NAME;
         args[i++] = utf8(handler);
-        args[i++] = PAYLOAD_NAME;
-        args[i++] = payload;
+        if (payload.length > 0) {
+            args[i++] = PAYLOAD_NAME;
+            args[i++] = payload;
+        }
         if (replyTo != null) {
             args[i++] = REPLY_NAME;
             args[i++] = utf8(replyTo);
