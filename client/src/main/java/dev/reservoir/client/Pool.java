@@ -41,10 +41,10 @@ public final class Pool {
     /** Set once by close(). */
     private volatile boolean closed;
 
-    Pool(Reservoir client, PoolKeys keys, PoolOptions options, Router router) {
+    Pool(Reservoir client, PoolQueue queue, PoolOptions options, Router router) {
         this.client = client;
-        this.keys = keys;
-        this.queue = new PoolQueue(keys);
+        this.keys = queue.keys();
+        this.queue = queue;
         this.options = options;
         this.router = router;
         this.replyKey = keys.reply(client.clientId());
@@ -78,6 +78,31 @@ public final class Pool {
         track(task);
         client.send(task);
         return task;
+    }
+
+    /**
+     * Queues a task and does not wait for its outcome (fire and forget): no reply is sent to this
+     * client, and the task counts against {@code maxPending} and {@link #join()} only until Redis has
+     * it, so a batch of detached tasks never waits for workers. The future completes with the task id
+     * once Redis accepted the task (its result is then kept by task id for the result TTL:
+     * {@link #get(String)}), or exceptionally when it could not be queued.
+     */
+    public CompletableFuture<String> submitDetached(String handler, byte[] payload) {
+        PendingTask task = prepare(handler, payload, true);
+        acquire(1);
+        outstanding.incrementAndGet();
+        CompletableFuture<String> queued = new CompletableFuture<>();
+        task.future.accepted().whenComplete((v, e) -> {
+            taskFinished();
+            if (e == null) {
+                queued.complete(task.taskId);
+            } else {
+                queued.completeExceptionally(e);
+            }
+        });
+        // Always through the submitter thread, so tasks are accepted (and their futures complete) in submission order.
+        client.sendAll(List.of(task));
+        return queued;
     }
 
     public TaskFuture submit(String handler, String payload) {
@@ -114,8 +139,12 @@ public final class Pool {
         try {
             return await(task.future, timeout, task.taskId);
         } catch (ResultTimeoutException e) {
-            // The caller has given up and holds no future: stop tracking it (the task still runs; get() finds its result).
+            // The caller has given up and holds no future: stop tracking it. A task not sent yet is then never
+            // sent (nobody would read its outcome); one already in Redis still runs and get() finds its result.
             task.future.cancel(false);
+            if (task.future.accepted().isCompletedExceptionally()) {
+                throw new ResultTimeoutException(task.taskId, timeout, false);
+            }
             throw e;
         }
     }
@@ -259,26 +288,39 @@ public final class Pool {
     }
 
     private PendingTask prepare(String handler, byte[] payload) {
+        return prepare(handler, payload, false);
+    }
+
+    private PendingTask prepare(String handler, byte[] payload, boolean detached) {
         ensureOpen();
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("handler: must name a handler of the worker, e.g. echo");
         }
         String id = client.nextTaskId();
-        Task task = new Task(id, handler, payload, replyKey, 1, System.currentTimeMillis(), options.taskTimeout().toMillis(), null);
-        return new PendingTask(id, this, router.xaddArgs(task));
+        // No submitted time: workers take it from the stream id Redis assigns (docs/protocol.md), which saves
+        // a field per task on the wire and in Redis.
+        Task task = new Task(id, handler, payload, detached ? null : replyKey, 1, 0, options.taskTimeout().toMillis(), null);
+        return new PendingTask(id, this, router.xaddArgs(task), detached);
     }
 
     private void track(PendingTask task) {
         outstanding.incrementAndGet();
         client.register(task);
-        task.future.whenComplete((r, e) -> {
-            permits.release();
-            if (outstanding.decrementAndGet() == 0) {
-                synchronized (joinLock) {
-                    joinLock.notifyAll();
-                }
+    }
+
+    /** The task's future is completing (first completion only), before its waiters wake: it is no longer waiting for an outcome. */
+    void taskLeaving(PendingTask task) {
+        client.forget(task);
+    }
+
+    /** The task's future has completed (first completion only): its maxPending permit and join() count are released. */
+    void taskFinished() {
+        permits.release();
+        if (outstanding.decrementAndGet() == 0) {
+            synchronized (joinLock) {
+                joinLock.notifyAll();
             }
-        });
+        }
     }
 
     private void acquire(int n) {

@@ -2,6 +2,7 @@ package dev.reservoir.client;
 
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.RedisEndpoint;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,20 +90,28 @@ public final class Reservoir implements AutoCloseable {
      */
     public Pool pool(String name, PoolOptions options) {
         ensureOpen();
-        PoolKeys keys = new PoolKeys(name);
-        return pools.computeIfAbsent(name, n -> {
-            Router router = Router.of(options.dispatch(), keys);
-            Pool pool = new Pool(this, keys, options, router);
-            try (Jedis jedis = commands.getResource()) {
-                pool.queue().ensureGroup(jedis);
-            } catch (JedisConnectionException e) {
-                throw connectionLost("opening pool " + name, e);
-            }
-            if (reader.watch(keys.reply(clientId))) {
-                wakeReader();
-            }
-            return pool;
+        Pool existing = pools.get(name);
+        if (existing != null) {
+            return existing;
+        }
+        // Built and checked outside the map: creating the group is a Redis round trip, and doing it inside
+        // computeIfAbsent would hold the map's bin lock (other pools' lookups) for as long as Redis takes.
+        // Racing first calls both create the group (idempotent); the first handle put in the map wins.
+        PoolQueue queue = new PoolQueue(new PoolKeys(name));
+        Router router = Router.of(options.dispatch(), queue);
+        withJedis("opening pool " + name, jedis -> {
+            queue.ensureGroup(jedis);
+            return null;
         });
+        Pool created = new Pool(this, queue, options, router);
+        Pool winner = pools.putIfAbsent(name, created);
+        if (winner != null) {
+            return winner;
+        }
+        if (reader.watch(queue.keys().reply(clientId))) {
+            wakeReader();
+        }
+        return created;
     }
 
     public String clientId() {
@@ -133,7 +142,11 @@ public final class Reservoir implements AutoCloseable {
 
     void register(PendingTask task) {
         pending.put(task.taskId, task);
-        task.future.whenComplete((r, e) -> pending.remove(task.taskId, task));
+    }
+
+    /** Called once per task as its future completes, before its waiters wake. */
+    void forget(PendingTask task) {
+        pending.remove(task.taskId, task);
     }
 
     void send(PendingTask task) {

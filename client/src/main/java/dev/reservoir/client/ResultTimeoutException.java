@@ -11,8 +11,19 @@ public class ResultTimeoutException extends ReservoirException {
     private final String taskId;
 
     public ResultTimeoutException(String taskId, Duration waited) {
-        super("no result for task " + taskId + " within " + waited.toMillis() + " ms; it may still be queued or running:"
-                + " fetch it later with get(\"" + taskId + "\") or wait longer");
+        this(taskId, waited, true);
+    }
+
+    /**
+     * @param maybeQueued false when the task was never handed to Redis (Redis too slow or unreachable
+     *                    within the wait): it will not run, and get() will not find it
+     */
+    public ResultTimeoutException(String taskId, Duration waited, boolean maybeQueued) {
+        super(maybeQueued
+                ? "no result for task " + taskId + " within " + waited.toMillis() + " ms; it may still be queued or running:"
+                        + " fetch it later with get(\"" + taskId + "\") or wait longer"
+                : "task " + taskId + " could not be sent to Redis within " + waited.toMillis() + " ms, so it was not queued:"
+                        + " check that Redis is up and responsive, then retry");
         this.taskId = taskId;
     }
 

@@ -1,6 +1,5 @@
 package dev.reservoir.client;
 
-import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.redis.PoolQueue;
 
@@ -12,11 +11,12 @@ import dev.reservoir.redis.PoolQueue;
 interface Router {
     byte[][] xaddArgs(Task task);
 
-    static Router of(Dispatch dispatch, PoolKeys keys) {
+    /** The routing of the pool whose queue operations are {@code queue} (shared with its Pool handle). */
+    static Router of(Dispatch dispatch, PoolQueue queue) {
         return switch (dispatch) {
-            case SharedQueue -> new PoolQueue(keys)::xaddArgs;
+            case SharedQueue -> queue::xaddArgs;
             case RoundRobin, Random -> throw new UnsupportedOperationException("dispatch " + dispatch
-                    + " (chosen-worker routing) is not built into the client yet: use SharedQueue for pool " + keys.pool());
+                    + " (chosen-worker routing) is not built into the client yet: use SharedQueue for pool " + queue.keys().pool());
         };
     }
 }

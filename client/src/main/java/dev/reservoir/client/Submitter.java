@@ -6,25 +6,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The one thread that writes tasks to Redis. Callers enqueue; this thread takes whatever has piled up
- * (up to {@code batch}) and sends it as one pipeline, so a lone task costs one round trip and a burst
- * costs one round trip per batch — submissions batch themselves under load without a linger delay.
+ * The one thread that writes tasks to Redis. Callers enqueue batches (a lone submit is a batch of
+ * one, an imap chunk one batch); this thread takes whatever has piled up (up to {@code batch} tasks)
+ * and sends it as one pipeline, so a lone task costs one round trip and a burst one round trip per
+ * batch: submissions batch themselves under load without a linger delay.
  *
- * A lone task (nothing else outstanding) is sent by its caller directly, saving a thread hand-off
- * on the latency path.
+ * <p>A lone task (nothing else outstanding in the client, nothing queued, connection open and free)
+ * is sent by its caller directly, saving a thread hand-off on the latency path. Callers never
+ * connect: only this thread does, without holding the connection lock while it waits for Redis, so a
+ * Redis that is slow to accept connections never stalls a caller.
  *
  * <p>Lifecycle: RUNNING → (stop) DRAINING: sends what is queued → STOPPED. A broken connection fails
- * the batch in hand (those tasks may or may not have reached Redis) and the next batch reconnects.
+ * the batch in hand (those tasks may or may not have reached Redis) and the next batch reconnects; a
+ * failed connect fails the batch in hand (not queued).
  */
 final class Submitter implements Runnable {
     private static final Logger LOG = Logger.getLogger(Submitter.class.getName());
@@ -32,13 +36,18 @@ final class Submitter implements Runnable {
     private final RedisEndpoint endpoint;
     private final String clientName;
     private final int batch;
-    private final LinkedBlockingQueue<PendingTask> queue = new LinkedBlockingQueue<>();
+    /** Batches handed over by callers, oldest first. */
+    private final LinkedBlockingQueue<List<PendingTask>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     /** Set once by {@link #stop()}; read by the submitter thread. */
     private volatile boolean stopping;
-    /** The connection and its state; used by the submitter thread and by callers sending a lone task directly. Guarded by connectionLock. */
-    private Jedis connection;
-    private final java.util.concurrent.locks.ReentrantLock connectionLock = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * The open connection, or null. Opened only by the submitter thread; set, used and dropped (when it
+     * breaks) under connectionLock, by the submitter thread and by callers sending a lone task. Volatile
+     * so a caller can see "not connected" without taking the lock.
+     */
+    private volatile Jedis connection;
+    private final ReentrantLock connectionLock = new ReentrantLock();
 
     Submitter(RedisEndpoint endpoint, String clientName, int batch) {
         this.endpoint = endpoint;
@@ -53,25 +62,30 @@ final class Submitter implements Runnable {
 
     /**
      * Sends a task. A lone task (nothing else outstanding in the client, nothing queued, connection
-     * free) is sent on the caller's thread, saving a thread hand-off on the latency path; anything
-     * else goes through the queue so that bursts batch up.
+     * open and free) is sent on the caller's thread, saving a thread hand-off on the latency path;
+     * anything else goes through the queue so that bursts batch up.
      */
     void enqueue(PendingTask task, boolean lone) {
-        if (lone && queue.isEmpty() && !stopping && connectionLock.tryLock()) {
+        if (lone && queue.isEmpty() && !stopping && connection != null && connectionLock.tryLock()) {
             try {
-                send(List.of(task));
+                if (connection != null) {
+                    sendLocked(List.of(task));
+                    return;
+                }
             } catch (RuntimeException e) {
                 task.future.fail(new ReservoirException("could not submit: " + e, e));
+                return;
             } finally {
                 connectionLock.unlock();
             }
-            return;
         }
-        queue.add(task);
+        queue.add(List.of(task));
     }
 
     void enqueueAll(List<PendingTask> tasks) {
-        queue.addAll(tasks);
+        if (!tasks.isEmpty()) {
+            queue.add(tasks);
+        }
     }
 
     @Override
@@ -79,18 +93,24 @@ final class Submitter implements Runnable {
         List<PendingTask> inHand = new ArrayList<>(batch);
         while (true) {
             try {
-                PendingTask first = queue.poll(100, TimeUnit.MILLISECONDS);
+                List<PendingTask> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (stopping && queue.isEmpty()) {
                         break;
                     }
                     continue;
                 }
-                inHand.add(first);
-                queue.drainTo(inHand, batch - 1);
+                inHand.addAll(first);
+                List<PendingTask> more;
+                while (inHand.size() < batch && (more = queue.poll()) != null) {
+                    inHand.addAll(more);
+                }
+                if (connection == null && !connect(inHand)) {
+                    continue;
+                }
                 connectionLock.lock();
                 try {
-                    send(inHand);
+                    sendLocked(inHand);
                 } finally {
                     connectionLock.unlock();
                 }
@@ -104,7 +124,10 @@ final class Submitter implements Runnable {
             }
         }
         List<PendingTask> left = new ArrayList<>();
-        queue.drainTo(left);
+        for (List<PendingTask> b : queue) {
+            left.addAll(b);
+        }
+        queue.clear();
         failAll(left, new ReservoirException("client closed before the task was sent; it was not submitted"));
         connectionLock.lock();
         try {
@@ -114,40 +137,55 @@ final class Submitter implements Runnable {
         }
     }
 
-    private void send(List<PendingTask> tasks) {
+    /** Connects (outside the lock: callers seeing no connection queue their tasks); on failure fails {@code tasks}. */
+    private boolean connect(List<PendingTask> tasks) {
+        Jedis fresh;
         try {
-            if (connection == null) {
-                connection = endpoint.connect(clientName + "-submit", Duration.ofSeconds(10));
+            fresh = endpoint.connect(clientName + "-submit", Duration.ofSeconds(10));
+            fresh.ping(); // Jedis connects lazily: make a refused or timed-out connect show up here
+        } catch (JedisConnectionException e) {
+            failAll(tasks, new ReservoirConnectionException("cannot reach Redis at " + endpoint + " to submit (" + Reservoir.rootMessage(e)
+                    + "): the task was not queued; check that Redis is up, then resubmit", e));
+            return false;
+        }
+        connectionLock.lock();
+        try {
+            connection = fresh;
+        } finally {
+            connectionLock.unlock();
+        }
+        return true;
+    }
+
+    /** Sends {@code tasks} (skipping any cancelled before they were taken) on the open connection. Call with connectionLock held. */
+    private void sendLocked(List<PendingTask> tasks) {
+        List<PendingTask> sending = new ArrayList<>(tasks.size());
+        for (PendingTask t : tasks) {
+            if (t.claimForSend()) {
+                sending.add(t);
             }
-            if (tasks.size() == 1) {
-                // A lone task (the latency path): a plain command, no pipeline bookkeeping.
-                PendingTask t = tasks.getFirst();
-                try {
-                    connection.sendCommand(Protocol.Command.XADD, t.xaddArgs);
-                    t.future.markAccepted();
-                } catch (JedisDataException e) {
+        }
+        if (sending.isEmpty()) {
+            return;
+        }
+        try {
+            Connection c = connection.getConnection();
+            for (PendingTask t : sending) {
+                c.sendCommand(Protocol.Command.XADD, t.xaddArgs);
+            }
+            // One flush and one read pass for the whole batch; Redis's refusals come back as exceptions in the list.
+            List<Object> replies = c.getMany(sending.size());
+            for (int i = 0; i < sending.size(); i++) {
+                PendingTask t = sending.get(i);
+                if (replies.get(i) instanceof JedisDataException e) {
                     t.future.fail(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
-                }
-                return;
-            }
-            Pipeline pipeline = connection.pipelined();
-            List<Response<Object>> replies = new ArrayList<>(tasks.size());
-            for (PendingTask t : tasks) {
-                replies.add(pipeline.sendCommand(Protocol.Command.XADD, t.xaddArgs));
-            }
-            pipeline.sync();
-            for (int i = 0; i < tasks.size(); i++) {
-                PendingTask t = tasks.get(i);
-                try {
-                    replies.get(i).get();
+                } else {
                     t.future.markAccepted();
-                } catch (JedisDataException e) {
-                    t.future.fail(new ReservoirException("Redis refused task " + t.taskId + ": " + e.getMessage(), e));
                 }
             }
         } catch (JedisConnectionException e) {
             closeConnection();
-            failAll(tasks, new ReservoirConnectionException("lost the connection to Redis at " + endpoint
+            failAll(sending, new ReservoirConnectionException("lost the connection to Redis at " + endpoint
                     + " while submitting; the task may or may not have been queued: check with get(taskId) or resubmit ("
                     + e.getMessage() + ")", e));
         }
@@ -159,14 +197,16 @@ final class Submitter implements Runnable {
         }
     }
 
+    /** Call with connectionLock held. */
     private void closeConnection() {
-        if (connection != null) {
+        Jedis c = connection;
+        if (c != null) {
+            connection = null;
             try {
-                connection.close();
+                c.close();
             } catch (RuntimeException ignored) {
                 // already broken
             }
-            connection = null;
         }
     }
 

@@ -28,31 +28,70 @@ public record Task(String id, String handler, byte[] payload, String replyTo, in
     }
 
     public static Task of(String id, String handler, byte[] payload, String replyTo) {
-        return new Task(id, handler, payload, replyTo, 1, System.currentTimeMillis(), 0, null);
+        // No submitted time: the stream id Redis assigns is the submission time (docs/protocol.md).
+        return new Task(id, handler, payload, replyTo, 1, 0, 0, null);
     }
+
+    /** Field names as bytes, encoded once: {@link #fieldArgs} runs once per submitted task. */
+    private static final byte[] ID_NAME = utf8(TaskFields.ID);
+    private static final byte[] HANDLER_NAME = utf8(TaskFields.HANDLER);
+    private static final byte[] PAYLOAD_NAME = utf8(TaskFields.PAYLOAD);
+    private static final byte[] REPLY_NAME = utf8(TaskFields.REPLY);
+    private static final byte[] ATTEMPT_NAME = utf8(TaskFields.ATTEMPT);
+    private static final byte[] SUBMITTED_NAME = utf8(TaskFields.SUBMITTED);
+    private static final byte[] TIMEOUT_NAME = utf8(TaskFields.TIMEOUT);
+    private static final byte[] LAST_ERROR_NAME = utf8(TaskFields.LAST_ERROR);
 
     /** Fields in stream order, ready for XADD. */
     public Map<String, byte[]> toFields() {
+        byte[][] args = fieldArgs(0);
         Map<String, byte[]> fields = new LinkedHashMap<>();
-        fields.put(TaskFields.ID, utf8(id));
-        fields.put(TaskFields.HANDLER, utf8(handler));
-        fields.put(TaskFields.PAYLOAD, payload);
-        if (replyTo != null) {
-            fields.put(TaskFields.REPLY, utf8(replyTo));
-        }
-        if (attempt != 1) {
-            fields.put(TaskFields.ATTEMPT, utf8(Integer.toString(attempt)));
-        }
-        if (submittedAt > 0) {
-            fields.put(TaskFields.SUBMITTED, utf8(Long.toString(submittedAt)));
-        }
-        if (timeoutMillis > 0) {
-            fields.put(TaskFields.TIMEOUT, utf8(Long.toString(timeoutMillis)));
-        }
-        if (lastError != null) {
-            fields.put(TaskFields.LAST_ERROR, utf8(lastError));
+        for (int i = 0; i < args.length; i += 2) {
+            fields.put(new String(args[i], StandardCharsets.UTF_8), args[i + 1]);
         }
         return fields;
+    }
+
+    /**
+     * The fields as alternating name and value, after {@code leading} empty slots for the command's own
+     * arguments (XADD key id): the submit path's encoding, with no map in between. Optional fields at
+     * their default are left out.
+     */
+    public byte[][] fieldArgs(int leading) {
+        int n = 2 + (payload.length > 0 ? 1 : 0) + (replyTo != null ? 1 : 0) + (attempt != 1 ? 1 : 0) + (submittedAt > 0 ? 1 : 0) + (timeoutMillis > 0 ? 1 : 0)
+                + (lastError != null ? 1 : 0);
+        byte[][] args = new byte[leading + 2 * n][];
+        int i = leading;
+        args[i++] = ID_NAME;
+        args[i++] = utf8(id);
+        args[i++] = HANDLER_NAME;
+        args[i++] = utf8(handler);
+        if (payload.length > 0) {
+            args[i++] = PAYLOAD_NAME;
+            args[i++] = payload;
+        }
+        if (replyTo != null) {
+            args[i++] = REPLY_NAME;
+            args[i++] = utf8(replyTo);
+        }
+        if (attempt != 1) {
+            args[i++] = ATTEMPT_NAME;
+            args[i++] = utf8(Integer.toString(attempt));
+        }
+        if (submittedAt > 0) {
+            args[i++] = SUBMITTED_NAME;
+            args[i++] = utf8(Long.toString(submittedAt));
+        }
+        if (timeoutMillis > 0) {
+            args[i++] = TIMEOUT_NAME;
+            args[i++] = utf8(Long.toString(timeoutMillis));
+        }
+        if (lastError != null) {
+            args[i++] = LAST_ERROR_NAME;
+            args[i++] = utf8(lastError);
+        }
+        assert i == args.length;
+        return args;
     }
 
     /**

@@ -38,6 +38,8 @@ public final class PoolQueue {
     private final PoolKeys keys;
     private final byte[] tasksKey;
     private final byte[] group = b(PoolKeys.GROUP);
+    /** XADD's "let Redis choose the id". */
+    private static final byte[] AUTO_ID = b("*");
 
     public PoolQueue(PoolKeys keys) {
         this.keys = keys;
@@ -73,15 +75,9 @@ public final class PoolQueue {
 
     /** The XADD arguments of a task, for callers that pipeline many submissions. */
     public byte[][] xaddArgs(Task task) {
-        Map<String, byte[]> fields = task.toFields();
-        byte[][] args = new byte[2 + fields.size() * 2][];
+        byte[][] args = task.fieldArgs(2);
         args[0] = tasksKey;
-        args[1] = b("*");
-        int i = 2;
-        for (Map.Entry<String, byte[]> f : fields.entrySet()) {
-            args[i++] = b(f.getKey());
-            args[i++] = f.getValue();
-        }
+        args[1] = AUTO_ID;
         return args;
     }
 

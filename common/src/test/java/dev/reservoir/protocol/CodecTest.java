@@ -18,6 +18,27 @@ class CodecTest {
     }
 
     @Test
+    void xaddArgumentsCarryEveryFieldAndLeaveDefaultsOut() {
+        Task full = new Task("t-1", "sha256", new byte[] {7}, "reservoir:{p}:reply:c1", 2, 1234, 500, "HandlerError: x");
+        byte[][] args = full.fieldArgs(2);
+        assertThat(args[0]).isNull();
+        assertThat(args[1]).isNull();
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i += 2) {
+            fields.put(new String(args[i], StandardCharsets.UTF_8), args[i + 1]);
+        }
+        assertThat(fields.keySet()).containsExactly("id", "handler", "payload", "reply", "attempt", "submitted", "timeout", "last_error");
+        assertThat(Task.fromFields(fields)).isEqualTo(full);
+
+        // What the Java client sends: no attempt (1), no submitted time (workers use the stream id's), no timeout,
+        // and no payload when it is empty.
+        Task lean = new Task("t-2", "echo", new byte[0], "reservoir:{p}:reply:c1", 1, 0, 0, null);
+        assertThat(lean.toFields().keySet()).containsExactly("id", "handler", "reply");
+        assertThat(lean.fieldArgs(0).length).isEqualTo(6);
+        assertThat(Task.fromFields(lean.toFields())).isEqualTo(lean);
+    }
+
+    @Test
     void minimalTaskNeedsOnlyIdAndHandler() {
         Map<String, byte[]> fields = new LinkedHashMap<>();
         fields.put("id", "a".getBytes(StandardCharsets.UTF_8));

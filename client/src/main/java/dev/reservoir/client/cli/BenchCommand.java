@@ -63,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private final List<String[]> rows = new ArrayList<>();
     private boolean missed;
+    private CpuMeter cpu;
 
     @Override
     public Integer call() {
@@ -74,13 +75,18 @@ final class BenchCommand implements Callable<Integer> {
         LocalPool pool = null;
         String url = redisUrl;
         if (url == null) {
-            PoolSpec spec = local.spec(poolName);
-            System.err.printf("starting a local pool: %d workers × %d threads%n", spec.replicas(), spec.threads());
+            // Prefetch 128: a worker claims up to threads + 128 tasks per read, so noop's sub-millisecond tasks cost
+            // one XREADGROUP per ~100 tasks instead of one per ~9; it cut the workers' and Redis's CPU per noop task by
+            // about half here, and sleep/cpu tasks are long enough that a deeper claim does not unbalance the workers.
+            PoolSpec spec = local.spec(poolName, 128);
+            System.err.printf("starting a local pool: %d workers × %d threads, prefetch %d%n", spec.replicas(), spec.threads(), spec.prefetch());
             pool = LocalPoolOptions.startAndWait(spec, LocalPool.Options.defaults().withEvents(line -> System.err.println("[pool] " + line)));
             url = pool.redisUrl();
         }
         try (Reservoir reservoir = Reservoir.connect(url)) {
             Pool p = reservoir.pool(poolName);
+            LocalPool ownPool = pool;
+            cpu = new CpuMeter(reservoir.endpoint(), ownPool == null ? null : ownPool::workerPids);
             int slots = p.status().threads();
             if (slots == 0) {
                 throw new CliException(ExitCodes.LOCAL_POOL_FAILED, "pool " + poolName + " has no live workers at " + url);
@@ -118,6 +124,17 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** CPU per task of each process since {@code before}: comparable between runs even on a busy machine. */
+    private void cpuMetrics(String workload, CpuMeter.Sample before, long tasks) {
+        double[] us = CpuMeter.microsPerTask(before, cpu.sample(), tasks);
+        String[] part = {"client", "workers", "redis"};
+        for (int i = 0; i < part.length; i++) {
+            if (us[i] >= 0) {
+                metric(workload, part[i] + "_cpu_us_per_task", us[i], "%.1f", null, true);
+            }
+        }
+    }
+
     private static Iterable<byte[]> repeat(byte[] payload, int n) {
         return () -> new Iterator<>() {
             int left = n;
@@ -145,11 +162,13 @@ final class BenchCommand implements Callable<Integer> {
     private void noop(Pool p) {
         MapOptions options = new MapOptions(8192, 256);
         drain(p.imap("echo", repeat(new byte[0], Math.min(20_000, noopTasks)), options)); // warm-up: JIT in client and workers
+        CpuMeter.Sample before = cpu.sample();
         long start = System.nanoTime();
         long n = drain(p.imap("echo", repeat(new byte[0], noopTasks), options));
         double perSecond = n * 1e9 / (System.nanoTime() - start);
         metric("noop", "tasks", n, "%.0f", null, true);
         metric("noop", "tasks_per_s", perSecond, "%.0f", ">= 40000", perSecond >= 40_000);
+        cpuMetrics("noop", before, n);
     }
 
     private void latency(Pool p) {
@@ -158,6 +177,7 @@ final class BenchCommand implements Callable<Integer> {
             p.apply("echo", x, Duration.ofSeconds(30));
         }
         Histogram h = new Histogram(60_000_000_000L, 3);
+        CpuMeter.Sample before = cpu.sample();
         for (int i = 0; i < latencyCalls; i++) {
             long t = System.nanoTime();
             p.apply("echo", x, Duration.ofSeconds(30));
@@ -170,6 +190,7 @@ final class BenchCommand implements Callable<Integer> {
         metric("latency", "p50_ms", p50, "%.3f", "< 0.5", p50 < 0.5);
         metric("latency", "p99_ms", p99, "%.3f", "< 2", p99 < 2);
         metric("latency", "p999_ms", p999, "%.3f", null, true);
+        cpuMetrics("latency", before, latencyCalls);
     }
 
     private void sleep(Pool p, int slots) {

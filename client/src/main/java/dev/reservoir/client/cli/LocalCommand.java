@@ -1,6 +1,7 @@
 package dev.reservoir.client.cli;
 
 import dev.reservoir.client.local.LocalPool;
+import dev.reservoir.client.local.LocalPoolException;
 import dev.reservoir.client.local.PoolSpec;
 import dev.reservoir.client.local.PoolSpecParser;
 import java.nio.file.Path;
@@ -48,8 +49,12 @@ final class LocalCommand implements Callable<Integer> {
         System.out.printf("      bin/reservoir status --redis %s --pool %s --watch%n", pool.redisUrl(), spec.name());
         System.out.println("Ctrl-C drains the workers and stops.");
         System.out.flush();
-        // The shutdown hook (Ctrl-C, SIGTERM) closes the pool; this thread only waits.
-        Thread.currentThread().join();
+        // The shutdown hook (Ctrl-C, SIGTERM) closes the pool; this thread waits, and reports a pool that
+        // stopped on its own (its embedded Redis died: exit code 6).
+        LocalPoolException failure = pool.awaitStopped();
+        if (failure != null) {
+            throw failure;
+        }
         return ExitCodes.OK;
     }
 }

@@ -13,11 +13,18 @@ final class LocalPoolOptions {
     @Option(names = "--threads", paramLabel = "T", defaultValue = "8", description = "Threads per worker (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "1",
-            description = "Tasks a worker claims beyond its free threads (default ${DEFAULT-VALUE}).")
-    int prefetch;
+    @Option(names = "--prefetch", paramLabel = "N",
+            description = "Tasks a worker claims beyond its free threads (default: 1 for demo; 128 for bench, whose tiny tasks"
+                    + " need big claims).")
+    Integer prefetch;
 
     PoolSpec spec(String name) {
+        return spec(name, 1);
+    }
+
+    /** @param defaultPrefetch used when --prefetch is not given */
+    PoolSpec spec(String name, int defaultPrefetch) {
+        int prefetch = this.prefetch != null ? this.prefetch : defaultPrefetch;
         if (workers < 1 || workers > 256) {
             throw new CliException(ExitCodes.USAGE, "--workers: must be between 1 and 256, got " + workers);
         }

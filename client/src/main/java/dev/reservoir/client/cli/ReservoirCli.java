@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a task failed (or a benchmark target was missed with --check)", "2:bad command line or input file",
                 "3:Redis unreachable or connection lost", "4:no result within the timeout", "5:no stored result for that task id",
-                "6:local pool could not start (worker or Redis)", "130:interrupted (Ctrl-C)", "143:stopped by SIGTERM", "70:internal error (a bug: please report it with the message)"})
+                "6:local pool could not start (worker or Redis), or its embedded Redis died", "130:interrupted (Ctrl-C)", "143:stopped by SIGTERM", "70:internal error (a bug: please report it with the message)"})
 public final class ReservoirCli implements Runnable {
 
     @Override

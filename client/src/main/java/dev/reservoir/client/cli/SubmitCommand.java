@@ -2,13 +2,14 @@ package dev.reservoir.client.cli;
 
 import dev.reservoir.client.Pool;
 import dev.reservoir.client.Reservoir;
-import dev.reservoir.client.TaskFuture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,25 +33,40 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<TaskFuture> futures = new ArrayList<>();
+        AtomicInteger notQueued = new AtomicInteger();
+        List<CompletableFuture<String>> queued = new ArrayList<>();
         try (Reservoir reservoir = connection.connect()) {
             Pool pool = reservoir.pool(connection.pool);
             Iterable<byte[]> input = payloads.isEmpty() ? Payloads.from(file)
                     : payloads.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
             for (byte[] p : input) {
-                futures.add(pool.submit(handler, p));
-            }
-            int notQueued = 0;
-            for (TaskFuture f : futures) {
-                try {
-                    f.accepted().join();
-                    System.out.println(f.taskId());
-                } catch (CompletionException e) {
-                    notQueued++;
-                    System.err.println("error: task " + f.taskId() + " was not queued: " + e.getCause().getMessage());
+                // Fire and forget: each id is printed as soon as Redis has the task (in input order: the client
+                // sends detached tasks in order), and nothing waits for workers, so a pool with no workers yet
+                // still takes the whole file.
+                CompletableFuture<String> f = pool.submitDetached(handler, p);
+                f.whenComplete((id, e) -> {
+                    if (e == null) {
+                        System.out.println(id);
+                    } else {
+                        notQueued.incrementAndGet();
+                        Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+                        System.err.println("error: a task was not queued: " + cause.getMessage());
+                    }
+                });
+                queued.add(f);
+                if (queued.size() >= 4096) {
+                    queued.removeIf(CompletableFuture::isDone);
                 }
             }
-            return notQueued == 0 ? ExitCodes.OK : ExitCodes.REDIS_UNREACHABLE;
+            for (CompletableFuture<String> f : queued) {
+                try {
+                    f.join();
+                } catch (CompletionException e) {
+                    // reported by its callback
+                }
+            }
+            System.out.flush();
+            return notQueued.get() == 0 ? ExitCodes.OK : ExitCodes.REDIS_UNREACHABLE;
         }
     }
 }

@@ -44,7 +44,8 @@ import redis.clients.jedis.Jedis;
  * therefore replaced and its tasks re-run; one that recycles after {@code maxTasksPerWorker} exits 0
  * and is replaced the same way.
  *
- * <p>Lifecycle: STARTING ({@link #start}) → RUNNING → STOPPING ({@link #close()}: the supervisor
+ * <p>Lifecycle: STARTING ({@link #start}) → RUNNING → STOPPING ({@link #close()}, or the supervisor
+ * finding the embedded Redis dead ({@link #failure()}): the supervisor
  * stops planning, every worker gets SIGTERM and drains within drainTimeout, stragglers are killed and
  * their claims handed back, the embedded Redis is stopped) → STOPPED. {@code close} is idempotent and
  * safe from a shutdown hook.
@@ -106,6 +107,8 @@ public final class LocalPool implements AutoCloseable {
     private volatile String lastFailedName;
     private volatile String lastFailedTail;
     private volatile Path lastFailedLog;
+    /** Why the pool stopped on its own (its embedded Redis died), or null. Written once by the supervisor thread. */
+    private volatile LocalPoolException failure;
 
     private LocalPool(PoolSpec spec, Options options) {
         this.spec = spec;
@@ -217,17 +220,60 @@ public final class LocalPool implements AutoCloseable {
     private void superviseLoop() {
         while (isRunning()) {
             try {
+                if (embeddedRedisDied()) {
+                    return;
+                }
                 if (jedis == null) {
                     jedis = endpoint.connect("reservoir-local-supervisor", Duration.ofSeconds(5));
                 }
                 pass();
             } catch (RuntimeException e) {
-                options.events().accept("supervisor: " + e.getMessage() + " (retrying)");
                 closeJedis();
+                if (embeddedRedisDied()) {
+                    return;
+                }
+                // A Redis named by the spec is not ours to restart: wait for it to come back.
+                options.events().accept("supervisor: " + e.getMessage() + " (retrying)");
             }
             sleep(options.interval().toMillis());
         }
         closeJedis();
+    }
+
+    /**
+     * The embedded Redis is gone (crashed, killed, shut down): the queue and everything in it went with
+     * it, so keeping the workers would only have them retry for ever. Records why and stops the pool
+     * (on another thread: close() waits for this one).
+     */
+    private boolean embeddedRedisDied() {
+        if (embeddedRedis == null || embeddedRedis.isRunning()) {
+            return false;
+        }
+        closeJedis();
+        failure = new LocalPoolException("the embedded Redis at " + redisUrl + " exited unexpectedly, taking the queue with it:"
+                + " the workers were stopped; start the pool again (worker logs in " + logDir + ")");
+        options.events().accept("embedded Redis at " + redisUrl + " exited unexpectedly: stopping the workers");
+        Thread.ofPlatform().name("reservoir-local-stop").start(this::close);
+        return true;
+    }
+
+    /**
+     * Waits until the pool has stopped, by {@link #close()} or on its own.
+     *
+     * @return why it stopped on its own (its embedded Redis died), or null when it was closed
+     */
+    public LocalPoolException awaitStopped() throws InterruptedException {
+        synchronized (this) {
+            while (state != State.STOPPED) {
+                wait();
+            }
+        }
+        return failure;
+    }
+
+    /** Why the pool stopped on its own, or null (still running, or closed). */
+    public LocalPoolException failure() {
+        return failure;
     }
 
     /** One reconcile pass: observe, plan, carry out. */

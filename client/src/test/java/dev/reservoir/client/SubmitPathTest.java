@@ -1,0 +1,145 @@
+package dev.reservoir.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.redis.RedisServerProcess;
+import dev.reservoir.redis.StreamEntry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+
+/** The submit side against a real redis-server with no consumer: what reaches Redis, when, and what callers see. */
+class SubmitPathTest {
+    RedisServerProcess redis;
+    Reservoir reservoir;
+
+    @BeforeEach
+    void start() {
+        redis = RedisServerProcess.onFreePort(false).start();
+        reservoir = Reservoir.connect(redis.url());
+    }
+
+    @AfterEach
+    void stop() {
+        reservoir.close();
+        redis.close();
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    long queued(String pool) {
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            return jedis.xlen(new PoolKeys(pool).tasks());
+        }
+    }
+
+    @Test
+    void detachedTasksNeedNoWorkersAndAreNotHeldByMaxPending() throws Exception {
+        Pool pool = reservoir.pool("detached", PoolOptions.defaults().withMaxPending(10));
+        List<CompletableFuture<String>> futures = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            futures.add(pool.submitDetached("echo", b("d" + i))); // would block at the 11th if it waited for outcomes
+        }
+        List<String> ids = new ArrayList<>();
+        for (CompletableFuture<String> f : futures) {
+            ids.add(f.get());
+        }
+        assertThat(ids).doesNotHaveDuplicates().allMatch(id -> id.startsWith(reservoir.clientId()));
+        assertThat(queued("detached")).isEqualTo(200);
+        assertThat(pool.outstanding()).isZero();
+        pool.join(); // nothing left to wait for: returns although no worker ever ran them
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            Object raw = jedis.sendCommand(Protocol.Command.XRANGE, b(new PoolKeys("detached").tasks()), b("-"), b("+"), b("COUNT"), b("1"));
+            StreamEntry first = StreamEntry.parse(((List<?>) raw).getFirst(), 1);
+            // No reply stream for fire-and-forget, no submitted time (workers take it from the stream id).
+            assertThat(first.fields().keySet()).containsExactly("id", "handler", "payload");
+            assertThat(first.text("id")).isEqualTo(ids.getFirst());
+        }
+    }
+
+    @Test
+    void aTaskCancelledOrTimedOutBeforeItWasSentIsNeverQueued() throws Exception {
+        Pool pool = reservoir.pool("paused");
+        try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+            // Redis holds every client's commands for 2 s: the submitter's connection cannot be set up meanwhile.
+            admin.sendCommand(Protocol.Command.CLIENT, "PAUSE", "2000", "ALL");
+        }
+        assertThatThrownBy(() -> pool.apply("echo", b("late"), Duration.ofMillis(300)))
+                .isInstanceOf(ResultTimeoutException.class)
+                .hasMessageContaining("could not be sent to Redis within 300 ms, so it was not queued");
+        TaskFuture cancelled = pool.submit("echo", b("cancelled"));
+        assertThat(cancelled.cancel(false)).isTrue();
+        Throwable notQueued = cancelled.accepted().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
+        assertThat(notQueued).isInstanceOf(CancellationException.class).hasMessageContaining("not queued");
+        assertThat(pool.outstanding()).isZero();
+
+        TaskFuture after = pool.submit("echo", b("after"));
+        after.accepted().get(30, TimeUnit.SECONDS); // once the pause is over
+        assertThat(queued("paused")).as("only the task nobody gave up on reached Redis").isEqualTo(1);
+        assertThat(pool.outstanding()).isEqualTo(1);
+    }
+
+    @Test
+    void aConnectFailureOnSubmitIsAClearConnectionErrorAndReleasesTheTask() {
+        Pool pool = reservoir.pool("down", PoolOptions.defaults().withMaxPending(1));
+        redis.stop(); // before the first task: the submitter has no connection yet
+        TaskFuture f = pool.submit("echo", b("x"));
+        assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+                .isInstanceOf(ReservoirConnectionException.class)
+                .hasMessageContaining("cannot reach Redis at " + redis.url())
+                .hasMessageContaining("the task was not queued");
+        assertThat(f.accepted()).isCompletedExceptionally();
+        assertThat(pool.outstanding()).isZero();
+        // The permit came back (maxPending is 1): a blocking apply gets the same clear error, not a hang.
+        assertThatThrownBy(() -> pool.apply("echo", b("y"), Duration.ofSeconds(30))).isInstanceOf(ReservoirConnectionException.class);
+    }
+
+    @Test
+    void cancellingAnUnansweredTaskReleasesItsPermitAndJoin() throws Exception {
+        Pool pool = reservoir.pool("cancel", PoolOptions.defaults().withMaxPending(1));
+        TaskFuture first = pool.submit("echo", b("1"));
+        first.accepted().get(30, TimeUnit.SECONDS);
+        assertThat(first.cancel(false)).isTrue();
+        assertThat(first.cancel(false)).as("a second cancel changes nothing").isTrue();
+        assertThat(first.accepted()).isCompletedWithValue(null); // it was sent before the cancel
+        assertThat(pool.outstanding()).isZero();
+        assertThat(pool.join(Duration.ZERO)).isTrue();
+        TaskFuture second = pool.submit("echo", b("2")); // maxPending 1: would block if the cancel had kept the permit
+        second.accepted().get(30, TimeUnit.SECONDS);
+        assertThat(second.complete(Result.of(dev.reservoir.protocol.TaskResult.ok(second.taskId(), b("local"), 1, "me", 0)))).isTrue();
+        assertThat(pool.outstanding()).isZero();
+        assertThat(reservoir.pendingCount()).isZero();
+    }
+
+    @Test
+    void oneHandlePerPoolNameEvenWhenOpenedConcurrently() throws Exception {
+        Set<Pool> handles = ConcurrentHashMap.newKeySet();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            threads.add(Thread.ofPlatform().start(() -> handles.add(reservoir.pool("shared"))));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(handles).hasSize(1);
+        handles.iterator().next().submit("echo", b("z")).accepted().get(30, TimeUnit.SECONDS);
+        assertThat(queued("shared")).isEqualTo(1);
+    }
+}
