@@ -91,6 +91,10 @@ public final class Worker implements AutoCloseable {
 
     /** Claim slots (threads + prefetch): one is held by each claimed task until its outcome is written. */
     private final Semaphore slots;
+    /** How much of the prefetch is in effect, from the recent run times (see PrefetchBound). */
+    private final PrefetchBound prefetchBound;
+    /** Slots the fetcher keeps out of use while the effective prefetch is below the configured one. Fetcher only. */
+    private int withheld;
     /** The thread pool: runs claimed jobs in claim order; drain takes back the unstarted ones. */
     private final RunnerPool<Job> runners;
     /** Every claimed task not yet written, by stream id (renewed, shown in heartbeats). */
@@ -122,6 +126,7 @@ public final class Worker implements AutoCloseable {
         this.memory.onLeak(leak -> LOG.log(Level.WARNING, "memory pool block " + leak.blockIndex() + " leased by " + leak.owner()
                 + " was not released; released it now", leak.whereTaken()));
         this.slots = new Semaphore(config.slots());
+        this.prefetchBound = new PrefetchBound(config.threads(), config.slots() - config.threads());
         this.redis = config.redis().pool("reservoir-worker-" + config.workerId(), 8);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(platform("reservoir-housekeeper"));
         ThreadFactory runnerFactory = config.threadMode() == WorkerConfig.ThreadMode.VIRTUAL
@@ -199,10 +204,14 @@ public final class Worker implements AutoCloseable {
                     Thread.ofPlatform().name("reservoir-recycle").start(() -> drainAndStop(false));
                     break;
                 }
+                withholdUnusedPrefetch();
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                permits = 1 + slots.drainPermits();
+                permits = withholdFrom(1 + slots.drainPermits());
+                if (permits == 0) {
+                    continue; // every free slot went to the withheld prefetch: wait for the next one
+                }
                 if (config.maxTasksPerWorker() > 0) {
                     long left = config.maxTasksPerWorker() - claimed.get();
                     if (permits > left) {
@@ -273,7 +282,33 @@ public final class Worker implements AutoCloseable {
             }
         }
         consuming = false;
+        slots.release(withheld);
+        withheld = 0;
         closeQuietly(jedis);
+    }
+
+    /**
+     * Keeps {@code prefetch - effective prefetch} slots out of use, so that the fetcher claims beyond its
+     * free threads only what they will start soon. Slots withheld are taken only when free (never waits)
+     * and given back as soon as the effective prefetch grows.
+     */
+    private void withholdUnusedPrefetch() {
+        int target = config.slots() - config.threads() - prefetchBound.current();
+        if (withheld > target) {
+            slots.release(withheld - target);
+            withheld = target;
+        }
+        while (withheld < target && slots.tryAcquire()) {
+            withheld++;
+        }
+    }
+
+    /** Moves slots the effective prefetch does not allow from {@code permits} to the withheld ones; returns the rest. */
+    private int withholdFrom(int permits) {
+        int missing = config.slots() - config.threads() - prefetchBound.current() - withheld;
+        int moved = Math.max(0, Math.min(missing, permits));
+        withheld += moved;
+        return permits - moved;
     }
 
     /** Turns a claimed entry into a job: queued for a runner, or finished at once when it cannot run. */
@@ -377,6 +412,7 @@ public final class Worker implements AutoCloseable {
             Thread.interrupted(); // clear a timeout interrupt that arrived after the handler returned
         }
         long elapsed = System.nanoTime() - start;
+        prefetchBound.observe(elapsed);
         long micros = TimeUnit.NANOSECONDS.toMicros(elapsed);
         metrics.duration.record(micros, TimeUnit.MICROSECONDS);
         if (!job.transition(Job.State.RUNNING, Job.State.FINISHED)) {

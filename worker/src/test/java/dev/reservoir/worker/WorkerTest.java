@@ -155,6 +155,24 @@ class WorkerTest {
     }
 
     @Test
+    void aLargePrefetchIsNotHoardedWhenTasksAreLong() throws Exception {
+        TestPool pool = pool();
+        pool.submitMany(40, "long", "sleep", () -> "100");
+        startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "64"));
+        try (Jedis jedis = pool.jedis()) {
+            // Once a few 100 ms runs are seen, 2 threads start only 0.04 tasks per 2 ms window: one extra claim at most.
+            await().atMost(Duration.ofSeconds(20)).until(() -> worker.heartbeat().completed() >= 6);
+            for (int i = 0; i < 10; i++) {
+                assertThat(pool.queue.inFlight(jedis)).as("claimed tasks, with 64 of prefetch allowed").isLessThanOrEqualTo(3);
+                Thread.sleep(50);
+            }
+            long done = worker.heartbeat().completed();
+            assertThat(pool.queue.backlog(jedis)).as("the rest stays in the shared queue for peers (" + done + " done)")
+                    .isGreaterThanOrEqualTo(40 - done - 3 - 2); // 3 claimed, 2 finishing while we look
+        }
+    }
+
+    @Test
     void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
         TestPool pool = pool();
         pool.submitMany(6, "d", "sleep", () -> "1500"); // long enough that none finishes between the await and the drain

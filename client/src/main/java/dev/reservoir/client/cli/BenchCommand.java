@@ -159,9 +159,37 @@ final class BenchCommand implements Callable<Integer> {
         return n;
     }
 
+    /** Set once the pool's JVMs have been warmed up by {@link #warmUp}. */
+    private boolean warm;
+
+    /**
+     * Runs rounds of no-op tasks until the rate settles (two rounds within 10 % of each other, at least
+     * three rounds, at most ten): until then the JIT compilers of the client and of every worker are
+     * still busy and take CPU from what is measured. Each worker JVM needs some ten thousand tasks.
+     */
+    private void warmUp(Pool p) {
+        if (warm) {
+            return;
+        }
+        MapOptions options = new MapOptions(8192, 256);
+        int round = 20_000;
+        double previous = 0;
+        for (int i = 1; i <= 10; i++) {
+            long start = System.nanoTime();
+            drain(p.imap("echo", repeat(new byte[0], round), options));
+            double rate = round * 1e9 / (System.nanoTime() - start);
+            System.err.printf(Locale.ROOT, "warm-up round %d: %.0f tasks/s%n", i, rate);
+            if (i >= 3 && Math.abs(rate - previous) <= 0.1 * Math.max(rate, previous)) {
+                break;
+            }
+            previous = rate;
+        }
+        warm = true;
+    }
+
     private void noop(Pool p) {
         MapOptions options = new MapOptions(8192, 256);
-        drain(p.imap("echo", repeat(new byte[0], Math.min(20_000, noopTasks)), options)); // warm-up: JIT in client and workers
+        warmUp(p);
         CpuMeter.Sample before = cpu.sample();
         long start = System.nanoTime();
         long n = drain(p.imap("echo", repeat(new byte[0], noopTasks), options));
@@ -173,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private void latency(Pool p) {
         byte[] x = "x".getBytes(StandardCharsets.UTF_8);
+        warmUp(p);
         for (int i = 0; i < 500; i++) {
             p.apply("echo", x, Duration.ofSeconds(30));
         }
