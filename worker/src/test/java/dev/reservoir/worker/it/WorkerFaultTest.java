@@ -149,8 +149,10 @@ class WorkerFaultTest {
         pool.submitMany(20, "s", "sleep", () -> "300");
         WorkerProcess worker = startWorker("draining", env(pool, "RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"));
         try (Jedis jedis = pool.jedis()) {
+            // 2 running and at least one claimed but not started (with 300 ms tasks the time-bounded prefetch
+            // keeps 1 of the 2 once a few runs have been seen)
             await().atMost(Duration.ofSeconds(60)).until(() -> pool.replies().size() >= 2
-                    && pool.queue.inFlightByConsumer(jedis).getOrDefault("draining", 0L) == 4);
+                    && pool.queue.inFlightByConsumer(jedis).getOrDefault("draining", 0L) >= 3);
             worker.terminate();
             assertThat(worker.awaitExit(30)).isZero();
             assertThat(worker.log()).contains("draining").contains("stopped");
