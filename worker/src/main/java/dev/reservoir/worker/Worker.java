@@ -37,6 +37,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import redis.clients.jedis.Jedis;
@@ -101,6 +102,8 @@ public final class Worker implements AutoCloseable {
     private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
     /** Outcomes and requeues waiting for the completer. */
     private final LinkedBlockingQueue<Write> writes = new LinkedBlockingQueue<>();
+    /** Held while outcomes are written: by the completer, or by a thread writing a lone outcome itself. */
+    private final ReentrantLock writing = new ReentrantLock();
 
     private final AtomicLong claimed = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
@@ -451,7 +454,21 @@ public final class Worker implements AutoCloseable {
     }
 
     private void finish(Job job, PoolQueue.Outcome outcome) {
-        writes.add(Write.outcome(job, outcome));
+        Write write = Write.outcome(job, outcome);
+        // A lone outcome (nothing else to write, nothing queued to run) is written by this thread: waking
+        // the completer would add a thread hand-off to every round trip of a lightly loaded pool. Under
+        // load the completer batches as before, and a failed write is left to it (it retries with backoff).
+        if (writes.isEmpty() && runners.queued() == 0 && writing.tryLock()) {
+            try {
+                write(List.of(write));
+                return;
+            } catch (RuntimeException e) {
+                metrics.redisErrors.increment();
+            } finally {
+                writing.unlock();
+            }
+        }
+        writes.add(write);
     }
 
     /**
@@ -572,7 +589,12 @@ public final class Worker implements AutoCloseable {
                     batch.add(first);
                     writes.drainTo(batch, COMPLETE_BATCH - 1);
                 }
-                write(batch);
+                writing.lock();
+                try {
+                    write(batch);
+                } finally {
+                    writing.unlock();
+                }
                 batch.clear();
                 backoff = 100;
             } catch (InterruptedException e) {
