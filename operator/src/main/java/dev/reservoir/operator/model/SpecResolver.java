@@ -59,9 +59,6 @@ public final class SpecResolver {
         int threads = range(errors, "spec.threads", s.threads, Defaults.THREADS, 1, 1024);
         ThreadMode threadMode = s.threadMode == null ? ThreadMode.PLATFORM : s.threadMode;
         int prefetch = range(errors, "spec.prefetch", s.prefetch, Defaults.PREFETCH, 0, 1024);
-        if (prefetch > threads * 4) {
-            errors.add("spec.prefetch: " + prefetch + " exceeds 4 x threads (" + threads * 4 + "): lower prefetch or raise threads");
-        }
         MemoryPoolSpec mp = s.memoryPool == null ? new MemoryPoolSpec() : s.memoryPool;
         long blockSize = parse(errors, () -> Quantities.parseBytes("spec.memoryPool.blockSize",
                 mp.blockSize == null ? Defaults.BLOCK_SIZE : mp.blockSize), 0L);

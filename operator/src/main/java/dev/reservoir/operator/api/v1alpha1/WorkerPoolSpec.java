@@ -14,9 +14,6 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || !has(self.replicas)"
         + " || self.replicas >= self.autoscaling.minReplicas || self.replicas == 0",
         message = "replicas must be 0 (paused) or at least autoscaling.minReplicas", reason = "FieldValueInvalid")
-@ValidationRule(value = "!has(self.prefetch) || !has(self.threads) || self.prefetch <= self.threads * 4",
-        message = "prefetch must not exceed 4 x threads: a worker claims only what it can start soon, so the queue stays fair",
-        reason = "FieldValueInvalid")
 public class WorkerPoolSpec {
     @JsonPropertyDescription("Number of worker pods to keep running. Scale with `kubectl scale wp/NAME --replicas=N` or an HPA;"
             + " 0 pauses the pool (workers drain and stop).")
@@ -41,8 +38,9 @@ public class WorkerPoolSpec {
     @Default(Defaults.THREAD_MODE)
     public ThreadMode threadMode;
 
-    @JsonPropertyDescription("Tasks a worker claims beyond its free threads, to hide the queue round trip. Keep it small: claimed"
-            + " tasks are not available to other workers.")
+    @JsonPropertyDescription("Most tasks a worker claims beyond its free threads. A worker uses only as much of it as its threads"
+            + " would start within about 2 ms at the recent average run time, so a large value batches tiny tasks (fewer, bigger"
+            + " claims and writes) without hoarding long ones that idle workers could run; 0 claims only for free threads.")
     @Min(0)
     @Max(1024)
     @Default(Defaults.PREFETCH)
