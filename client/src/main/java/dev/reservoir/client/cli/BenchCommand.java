@@ -163,23 +163,24 @@ final class BenchCommand implements Callable<Integer> {
     private boolean warm;
 
     /**
-     * Runs rounds of no-op tasks until the rate settles (two rounds within 10 % of each other, at least
-     * three rounds, at most ten): until then the JIT compilers of the client and of every worker are
-     * still busy and take CPU from what is measured. Each worker JVM needs some ten thousand tasks.
+     * Runs rounds of no-op tasks until the rate settles (at least five rounds of 40,000, then until two
+     * rounds in a row are within 7 % of each other, at most fifteen). Until then the JIT compilers of the
+     * client and of every worker are still busy: four worker JVMs compiling on two cores take seconds of
+     * CPU over the first few hundred thousand tasks, which is start-up cost, not what a running pool pays.
      */
     private void warmUp(Pool p) {
         if (warm) {
             return;
         }
         MapOptions options = new MapOptions(8192, 256);
-        int round = 20_000;
+        int round = 40_000;
         double previous = 0;
-        for (int i = 1; i <= 10; i++) {
+        for (int i = 1; i <= 15; i++) {
             long start = System.nanoTime();
             drain(p.imap("echo", repeat(new byte[0], round), options));
             double rate = round * 1e9 / (System.nanoTime() - start);
             System.err.printf(Locale.ROOT, "warm-up round %d: %.0f tasks/s%n", i, rate);
-            if (i >= 3 && Math.abs(rate - previous) <= 0.1 * Math.max(rate, previous)) {
+            if (i >= 5 && Math.abs(rate - previous) <= 0.07 * Math.max(rate, previous)) {
                 break;
             }
             previous = rate;
