@@ -185,7 +185,36 @@ final class BenchCommand implements Callable<Integer> {
             }
             previous = rate;
         }
+        settle();
         warm = true;
+    }
+
+    /**
+     * Waits until the workers of our own pool are at rest: their JIT compilers keep working through a
+     * backlog for seconds after the load stops, and measuring while they do measures them (the latency
+     * tail above all). At most 20 s; a pool that is not ours cannot be watched and is measured at once.
+     */
+    private void settle() {
+        CpuMeter.Sample last = cpu.sample();
+        if (last.workersNanos() < 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            CpuMeter.Sample now = cpu.sample();
+            long busy = now.workersNanos() - last.workersNanos();
+            last = now;
+            if (busy < 25_000_000) { // all workers together under 5 % of a core for half a second: at rest
+                return;
+            }
+            System.err.printf(Locale.ROOT, "waiting for the workers to settle (%.0f ms of CPU in the last 0.5 s)%n", busy / 1e6);
+        }
     }
 
     private void noop(Pool p) {
