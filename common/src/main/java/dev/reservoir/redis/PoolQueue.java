@@ -406,13 +406,15 @@ public final class PoolQueue {
 
     /**
      * The stored outcome of a task, or null when unknown or expired. Looks through the result buckets
-     * newest first (a few at a time, pipelined): recent results are found in one or two round trips.
+     * newest first, pipelined: recent results are found in one round trip.
      */
     public TaskResult result(Jedis jedis, String taskId) {
         List<String> buckets = jedis.zrevrange(keys.resultIndex(), 0, -1);
         byte[] field = b(taskId);
-        for (int from = 0; from < buckets.size(); from += 8) {
-            List<String> slice = buckets.subList(from, Math.min(buckets.size(), from + 8));
+        // Recent results first (one round trip for the last few minutes), then the rest in big slices:
+        // a task that has no result yet costs ~buckets / 256 round trips, not one per bucket.
+        for (int from = 0, size = 4; from < buckets.size(); from += size, size = 256) {
+            List<String> slice = buckets.subList(from, Math.min(buckets.size(), from + size));
             Pipeline p = jedis.pipelined();
             List<Response<byte[]>> found = new ArrayList<>(slice.size());
             slice.forEach(bucket -> found.add(p.hget(b(bucket), field)));
