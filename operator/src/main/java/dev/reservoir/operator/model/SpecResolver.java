@@ -72,9 +72,11 @@ public final class SpecResolver {
         if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
             errors.add("spec.memoryPool.blockSize: " + mp.blockSize + " is out of range: use 64 bytes to 64Mi");
         }
+        int problemsBefore = errors.size();
         Integer blocks = mp.blocks == null ? null : range(errors, "spec.memoryPool.blocks", mp.blocks, "0", 1, MAX_BLOCKS);
         Integer maxBlocks = mp.maxBlocks == null ? null : range(errors, "spec.memoryPool.maxBlocks", mp.maxBlocks, "0", 1, MAX_MAX_BLOCKS);
-        if (maxBlocks != null) {
+        // Compared only when both are in range: a clamped out-of-range value would add a second, misleading message.
+        if (maxBlocks != null && errors.size() == problemsBefore) {
             if (blocks != null && maxBlocks < blocks) {
                 errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
             } else if (blocks == null && maxBlocks < ResolvedSpec.derivedBlocks(threads, prefetch)) {
