@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         PoolSpec spec = local.spec("demo");
         System.out.printf("Starting a local pool: %d workers × %d threads, memory pool %d × %s blocks each, embedded Redis...%n",
-                spec.replicas(), spec.threads(), spec.memoryPool().blocks(), Quantities.formatBytes(spec.memoryPool().blockSize()));
+                spec.replicas(), spec.threads(), spec.effectiveBlocks(), Quantities.formatBytes(spec.memoryPool().blockSize()));
         long t0 = System.nanoTime();
         LocalPool pool = LocalPoolOptions.startAndWait(spec, LocalPool.Options.defaults()
                 .withEvents(line -> System.out.println("  [pool] " + line)));

@@ -395,6 +395,10 @@ public final class LocalPool implements AutoCloseable {
 
     /** The worker's configuration, as the operator would set it on a pod (names from WorkerEnv). */
     private Map<String, String> workerEnv(String workerId) {
+        return workerEnv(spec, redisUrl, workerId);
+    }
+
+    static Map<String, String> workerEnv(PoolSpec spec, String redisUrl, String workerId) {
         Map<String, String> env = new TreeMap<>();
         env.put(WorkerEnv.POOL, spec.name());
         env.put(WorkerEnv.WORKER_ID, workerId);
@@ -403,8 +407,13 @@ public final class LocalPool implements AutoCloseable {
         env.put(WorkerEnv.THREAD_MODE, spec.threadMode());
         env.put(WorkerEnv.PREFETCH, Integer.toString(spec.prefetch()));
         env.put(WorkerEnv.BLOCK_SIZE, Long.toString(spec.memoryPool().blockSize()));
-        env.put(WorkerEnv.BLOCKS, Integer.toString(spec.memoryPool().blocks()));
-        env.put(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.memoryPool().maxBlocks()));
+        // Unset, blocks and maxBlocks are left to the worker, which derives them from threads + prefetch (as under the operator).
+        if (spec.memoryPool().blocks() != null) {
+            env.put(WorkerEnv.BLOCKS, Integer.toString(spec.memoryPool().blocks()));
+        }
+        if (spec.memoryPool().maxBlocks() != null) {
+            env.put(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.memoryPool().maxBlocks()));
+        }
         env.put(WorkerEnv.VISIBILITY_TIMEOUT, Quantities.formatDuration(spec.visibilityTimeout()));
         env.put(WorkerEnv.MAX_ATTEMPTS, Integer.toString(spec.maxAttempts()));
         env.put(WorkerEnv.MAX_TASKS_PER_WORKER, Long.toString(spec.maxTasksPerWorker()));

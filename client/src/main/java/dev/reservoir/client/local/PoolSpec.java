@@ -14,13 +14,40 @@ public record PoolSpec(String name, int replicas, int threads, String threadMode
                        String redisUrl, Duration visibilityTimeout, int maxAttempts, Dispatch dispatch, long maxTasksPerWorker,
                        Duration drainTimeout) {
 
-    /** @param blockSize bytes per block; blocks allocated up front; maxBlocks the cap it may grow to */
-    public record MemoryPool(long blockSize, int blocks, int maxBlocks) {
+    /**
+     * @param blockSize bytes per block
+     * @param blocks    blocks allocated up front; null: left to the worker, which derives it from threads + prefetch
+     * @param maxBlocks the cap the pool may grow to; null: left to the worker likewise
+     */
+    public record MemoryPool(long blockSize, Integer blocks, Integer maxBlocks) {
+        /** No block counts: the worker derives them, as it does under the operator. */
+        public static MemoryPool derived(long blockSize) {
+            return new MemoryPool(blockSize, null, null);
+        }
+    }
+
+    /**
+     * The blocks a worker allocates up front: as set, or the worker's own default (WorkerConfig in the worker
+     * module: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Mirrored here
+     * only to check maxBlocks and to show it; the worker gets no env var for an unset value.
+     */
+    public int effectiveBlocks() {
+        return memoryPool.blocks() != null ? memoryPool.blocks() : derivedBlocks(threads, prefetch);
+    }
+
+    /** The worker's cap on blocks: as set, or the worker's default max(blocks, 4 x (threads + prefetch)). */
+    public int effectiveMaxBlocks() {
+        return memoryPool.maxBlocks() != null ? memoryPool.maxBlocks() : (int) Math.max(effectiveBlocks(), 4L * (threads + prefetch));
+    }
+
+    /** The worker's default for memoryPool.blocks (WorkerConfig): keep the two in step. */
+    static int derivedBlocks(int threads, int prefetch) {
+        return (int) Math.max(16, 2L * (threads + prefetch));
     }
 
     /** The defaults of the WorkerPool resource, with {@code replicas} and {@code threads} as given. */
     public static PoolSpec defaults(String name, int replicas, int threads) {
-        return new PoolSpec(name, replicas, threads, "platform", 1, new MemoryPool(64 * 1024, 256, 1024), null, Duration.ofSeconds(30),
+        return new PoolSpec(name, replicas, threads, "platform", 1, MemoryPool.derived(64 * 1024), null, Duration.ofSeconds(30),
                 3, Dispatch.SharedQueue, 0, Duration.ofSeconds(60));
     }
 

@@ -108,11 +108,17 @@ public final class PoolSpecParser {
         Map<String, Object> mem = map("spec.memoryPool", spec.get("memoryPool"));
         mem = mem == null ? Map.of() : mem;
         unknown("spec.memoryPool", mem, MEMORY_FIELDS);
+        // The limits the worker accepts (WorkerConfig), the same the operator checks.
         long blockSize = bytes("spec.memoryPool.blockSize", mem.get("blockSize"), d.memoryPool().blockSize(), 64, 64L << 20);
-        int blocks = integer("spec.memoryPool.blocks", mem.get("blocks"), d.memoryPool().blocks(), 1, 1 << 20);
-        int maxBlocks = integer("spec.memoryPool.maxBlocks", mem.get("maxBlocks"), Math.max(blocks, d.memoryPool().maxBlocks()), 1, 1 << 22);
-        if (maxBlocks < blocks) {
-            problems.add("spec.memoryPool.maxBlocks: must be at least spec.memoryPool.blocks (" + blocks + "), got " + maxBlocks);
+        Integer blocks = optionalInteger("spec.memoryPool.blocks", mem.get("blocks"), 1, 1 << 20);
+        Integer maxBlocks = optionalInteger("spec.memoryPool.maxBlocks", mem.get("maxBlocks"), 1, 1 << 22);
+        if (maxBlocks != null) {
+            if (blocks != null && maxBlocks < blocks) {
+                problems.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
+            } else if (blocks == null && maxBlocks < PoolSpec.derivedBlocks(threads, prefetch)) {
+                problems.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + PoolSpec.derivedBlocks(threads, prefetch)
+                        + ", derived by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
+            }
         }
 
         Map<String, Object> queue = map("spec.queue", spec.get("queue"));
@@ -169,6 +175,16 @@ public final class PoolSpecParser {
                 problems.add(prefix + "." + key + ": unknown field (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
             }
         }
+    }
+
+    /** A whole number within [min, max], or null when the field is absent (or bad: then a problem is recorded). */
+    private Integer optionalInteger(String field, Object value, int min, int max) {
+        if (value == null) {
+            return null;
+        }
+        int before = problems.size();
+        int n = integer(field, value, 0, min, max);
+        return problems.size() == before ? n : null;
     }
 
     private int integer(String field, Object value, int dflt, int min, int max) {

@@ -143,7 +143,7 @@ class CliTest {
         Run r = run(at("status"));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("pool cli at " + redis.replace("redis://", "redis://")).contains("workers 1")
-                .contains("WORKER").contains("cli-w1").contains("RUNNING").contains("/256/1024");
+                .contains("WORKER").contains("cli-w1").contains("RUNNING").contains("/16/20"); // blocks derived by the worker for 4 threads + prefetch 1
     }
 
     @Test

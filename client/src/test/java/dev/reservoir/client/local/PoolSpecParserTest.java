@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reservoir.client.Dispatch;
+import dev.reservoir.protocol.WorkerEnv;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -78,12 +79,70 @@ class PoolSpecParserTest {
                                 + " memoryPool, prefetch, queue, replicas, resources, template, threadMode, threads)",
                         "spec.threadMode: must be platform or virtual, got 'green'",
                         "spec.memoryPool.blockSize: must be a size such as 64Ki or 1Mi, got '64KB'",
-                        "spec.memoryPool.maxBlocks: must be at least spec.memoryPool.blocks (10), got 5",
+                        "spec.memoryPool.maxBlocks: 5 is less than blocks (10): raise maxBlocks",
                         "spec.queue.redis.url: Redis URL 'http://x' must start with redis:// or rediss://",
                         "spec.queue.visibilityTimeout: must be a duration such as 500ms, 30s or 2m, got 30",
                         "spec.queue.maxAttempts: must be between 1 and 1000, got 0",
                         "spec.dispatch: must be one of SharedQueue, RoundRobin, Random, got 'Fastest'",
                         "spec.drainTimeout: must be a duration such as 500ms, 30s or 2m, got 'soon'"));
+    }
+
+    static String pool(String spec) {
+        return "apiVersion: reservoir.dev/v1alpha1\nkind: WorkerPool\nmetadata: {name: p}\nspec: " + spec + "\n";
+    }
+
+    @Test
+    void unsetBlockCountsAreLeftToTheWorker() {
+        PoolSpec spec = PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128}"));
+        assertThat(spec.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(65536, null, null));
+        // What the worker will derive: max(16, 2 x 136) and max(272, 4 x 136), as under the operator.
+        assertThat(spec.effectiveBlocks()).isEqualTo(272);
+        assertThat(spec.effectiveMaxBlocks()).isEqualTo(544);
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .doesNotContainKeys(WorkerEnv.BLOCKS, WorkerEnv.MAX_BLOCKS)
+                .containsEntry(WorkerEnv.BLOCK_SIZE, "65536")
+                .containsEntry(WorkerEnv.THREADS, "8")
+                .containsEntry(WorkerEnv.PREFETCH, "128");
+    }
+
+    @Test
+    void setBlockCountsArePassed() {
+        PoolSpec spec = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 1Mi, blocks: 16, maxBlocks: 32}}"));
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .containsEntry(WorkerEnv.BLOCK_SIZE, Long.toString(1 << 20))
+                .containsEntry(WorkerEnv.BLOCKS, "16")
+                .containsEntry(WorkerEnv.MAX_BLOCKS, "32");
+        spec = PoolSpecParser.parse("p", pool("{memoryPool: {maxBlocks: 600}}"));
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .doesNotContainKey(WorkerEnv.BLOCKS)
+                .containsEntry(WorkerEnv.MAX_BLOCKS, "600");
+    }
+
+    @Test
+    void maxBlocksAloneMustCoverTheDerivedBlocks() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128, memoryPool: {maxBlocks: 100}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactly(
+                        "spec.memoryPool.maxBlocks: 100 is less than blocks (272, derived by the worker as max(16, 2 x (threads +"
+                                + " prefetch))): raise maxBlocks or set blocks"));
+        assertThat(PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128, memoryPool: {maxBlocks: 272}}")).effectiveMaxBlocks())
+                .isEqualTo(272);
+    }
+
+    @Test
+    void memoryPoolLimitsAreTheWorkersAndTheOperators() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 0, blocks: 0, maxBlocks: 4194305}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got 0",
+                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 0",
+                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 4194305"));
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 65Mi, blocks: 1048577, maxBlocks: 0}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got '65Mi'",
+                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 1048577",
+                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 0"));
+        PoolSpec bounds = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64, blocks: 1048576, maxBlocks: 4194304}}"));
+        assertThat(bounds.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(64, 1 << 20, 1 << 22));
+        assertThat(PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64Mi}}")).memoryPool().blockSize()).isEqualTo(64L << 20);
     }
 
     @Test

@@ -9,11 +9,38 @@ import java.time.Duration;
 /**
  * A WorkerPool spec with every default applied and every quantity parsed: what the factory and the
  * reconciler work from. Made only by {@link SpecResolver}, so a value here is known to be valid.
+ *
+ * @param blocks    memoryPool.blocks as the user set it; null: the worker derives it (see {@link #effectiveBlocks()})
+ * @param maxBlocks memoryPool.maxBlocks as the user set it; null: the worker derives it (see {@link #effectiveMaxBlocks()})
  */
-public record ResolvedSpec(int replicas, String image, int threads, ThreadMode threadMode, int prefetch, long blockSize, int blocks,
-                           int maxBlocks, String redisUrl, SecretKeyRef passwordSecretRef, Duration visibilityTimeout,
+public record ResolvedSpec(int replicas, String image, int threads, ThreadMode threadMode, int prefetch, long blockSize, Integer blocks,
+                           Integer maxBlocks, String redisUrl, SecretKeyRef passwordSecretRef, Duration visibilityTimeout,
                            int maxAttempts, Dispatch dispatch, long maxTasksPerWorker, Duration drainTimeout, Autoscaling autoscaling,
                            PodTemplateOverrides template) {
+
+    /**
+     * The blocks the worker will allocate up front: the set value, or the worker's own default (WorkerConfig in the
+     * worker module: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Mirrored here
+     * only to size the pod's memory request and to check maxBlocks; the worker itself gets no env var for it.
+     */
+    public int effectiveBlocks() {
+        return blocks != null ? blocks : derivedBlocks(threads, prefetch);
+    }
+
+    /** The worker's cap on blocks: the set value, or the worker's default max(blocks, 4 x (threads + prefetch)). */
+    public int effectiveMaxBlocks() {
+        return maxBlocks != null ? maxBlocks : derivedMaxBlocks(effectiveBlocks(), threads, prefetch);
+    }
+
+    /** The worker's default for memoryPool.blocks (WorkerConfig): keep the two in step. */
+    static int derivedBlocks(int threads, int prefetch) {
+        return (int) Math.max(16, 2L * (threads + prefetch));
+    }
+
+    /** The worker's default for memoryPool.maxBlocks (WorkerConfig): keep the two in step. */
+    static int derivedMaxBlocks(int blocks, int threads, int prefetch) {
+        return (int) Math.max(blocks, 4L * (threads + prefetch));
+    }
 
     /** @param scaleDownStabilization zero: scale down at once */
     public record Autoscaling(int minReplicas, int maxReplicas, int targetBacklogPerWorker, Duration scaleDownStabilization) {

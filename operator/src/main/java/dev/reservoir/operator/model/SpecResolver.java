@@ -24,6 +24,12 @@ import java.util.function.Supplier;
  */
 public final class SpecResolver {
 
+    /** memoryPool limits: what the worker accepts (WorkerConfig). */
+    static final long MIN_BLOCK_SIZE = 64;
+    static final long MAX_BLOCK_SIZE = 64L << 20;
+    static final int MAX_BLOCKS = 1 << 20;
+    static final int MAX_MAX_BLOCKS = 1 << 22;
+
     private SpecResolver() {
     }
 
@@ -61,14 +67,22 @@ public final class SpecResolver {
         int prefetch = range(errors, "spec.prefetch", s.prefetch, Defaults.PREFETCH, 0, 1024);
         MemoryPoolSpec mp = s.memoryPool == null ? new MemoryPoolSpec() : s.memoryPool;
         long blockSize = parse(errors, () -> Quantities.parseBytes("spec.memoryPool.blockSize",
-                mp.blockSize == null ? Defaults.BLOCK_SIZE : mp.blockSize), 0L);
-        if (blockSize != 0 && (blockSize < 64 || blockSize > (64L << 20))) {
+                mp.blockSize == null ? Defaults.BLOCK_SIZE : mp.blockSize), 64L << 10);
+        // The limits the worker accepts (WorkerConfig), so a spec valid here starts a worker; local mode checks the same.
+        if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
             errors.add("spec.memoryPool.blockSize: " + mp.blockSize + " is out of range: use 64 bytes to 64Mi");
         }
-        int blocks = range(errors, "spec.memoryPool.blocks", mp.blocks, Defaults.BLOCKS, 1, 1 << 20);
-        int maxBlocks = range(errors, "spec.memoryPool.maxBlocks", mp.maxBlocks, Defaults.MAX_BLOCKS, 1, 1 << 20);
-        if (maxBlocks < blocks) {
-            errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
+        int problemsBefore = errors.size();
+        Integer blocks = mp.blocks == null ? null : range(errors, "spec.memoryPool.blocks", mp.blocks, "0", 1, MAX_BLOCKS);
+        Integer maxBlocks = mp.maxBlocks == null ? null : range(errors, "spec.memoryPool.maxBlocks", mp.maxBlocks, "0", 1, MAX_MAX_BLOCKS);
+        // Compared only when both are in range: a clamped out-of-range value would add a second, misleading message.
+        if (maxBlocks != null && errors.size() == problemsBefore) {
+            if (blocks != null && maxBlocks < blocks) {
+                errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
+            } else if (blocks == null && maxBlocks < ResolvedSpec.derivedBlocks(threads, prefetch)) {
+                errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + ResolvedSpec.derivedBlocks(threads, prefetch)
+                        + ", derived by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
+            }
         }
         QueueSpec q = s.queue;
         String url = null;

@@ -191,8 +191,13 @@ public final class WorkerPodFactory {
         env.add(plain(WorkerEnv.THREAD_MODE, spec.threadMode().wire()));
         env.add(plain(WorkerEnv.PREFETCH, Integer.toString(spec.prefetch())));
         env.add(plain(WorkerEnv.BLOCK_SIZE, Quantities.formatBytes(spec.blockSize())));
-        env.add(plain(WorkerEnv.BLOCKS, Integer.toString(spec.blocks())));
-        env.add(plain(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.maxBlocks())));
+        // Unset, blocks and maxBlocks are left to the worker, which derives them from threads + prefetch.
+        if (spec.blocks() != null) {
+            env.add(plain(WorkerEnv.BLOCKS, Integer.toString(spec.blocks())));
+        }
+        if (spec.maxBlocks() != null) {
+            env.add(plain(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.maxBlocks())));
+        }
         env.add(plain(WorkerEnv.VISIBILITY_TIMEOUT, Quantities.formatDuration(spec.visibilityTimeout())));
         env.add(plain(WorkerEnv.MAX_ATTEMPTS, Integer.toString(spec.maxAttempts())));
         env.add(plain(WorkerEnv.DISPATCH, spec.dispatch().name()));

@@ -14,6 +14,7 @@ import java.util.Map;
  *   stacks      = 1Mi x threads                      (platform threads only; virtual threads live on the heap)
  *   jvm         = 160Mi                              (metaspace, code cache, GC, Redis client)
  *   off-heap    = blockSize x blocks  (request)   /  blockSize x maxBlocks (limit)
+ *                 (blocks and maxBlocks as set, or as the worker derives them from threads + prefetch)
  *   memory      = jvm + heap + stacks + off-heap
  *   cpu request = 100m x threads (platform, 100m..16) or 500m (virtual); no CPU limit (throttling only hurts latency)
  * </pre>
@@ -29,7 +30,8 @@ public record WorkerResources(long heapBytes, long stackBytes, long offHeapReque
     public static WorkerResources derive(ResolvedSpec spec) {
         long heap = Math.min(8192 * MI, 64 * MI + 16 * MI * spec.threads());
         long stacks = spec.threadMode() == ThreadMode.PLATFORM ? MI * spec.threads() : 0;
-        return new WorkerResources(heap, stacks, spec.blockSize() * spec.blocks(), spec.blockSize() * spec.maxBlocks());
+        return new WorkerResources(heap, stacks, spec.blockSize() * spec.effectiveBlocks(),
+                spec.blockSize() * spec.effectiveMaxBlocks());
     }
 
     public long memoryRequestBytes() {

@@ -143,6 +143,21 @@ class CrdRulesTest {
     }
 
     @Test
+    void memoryPoolRangesAreTheWorkers() throws Exception {
+        // Either block count may be left out (the worker derives it); the rule applies only when both are set.
+        assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {maxBlocks: 5}}")).isEmpty();
+        assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {blocks: 500}}")).isEmpty();
+        assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {blocks: 1048576, maxBlocks: 4194304}}"))
+                .isEmpty();
+        assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {blocks: 1048577, maxBlocks: 4194305}}"))
+                .containsExactlyInAnyOrder("spec.memoryPool.blocks in body should be less than or equal to 1048576",
+                        "spec.memoryPool.maxBlocks in body should be less than or equal to 4194304");
+        assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {blocks: 0, maxBlocks: 0}}"))
+                .containsExactlyInAnyOrder("spec.memoryPool.blocks in body should be greater than or equal to 1",
+                        "spec.memoryPool.maxBlocks in body should be greater than or equal to 1");
+    }
+
+    @Test
     void crossFieldRulesReject() throws Exception {
         assertThat(violations("{image: w, queue: {redis: {url: 'redis://r'}}, memoryPool: {blocks: 10, maxBlocks: 5}}"))
                 .containsExactly("memoryPool.maxBlocks must be at least memoryPool.blocks");

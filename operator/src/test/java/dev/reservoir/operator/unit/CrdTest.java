@@ -65,6 +65,16 @@ class CrdTest {
         assertThat(p.get("drainTimeout").getPattern()).isNotBlank();
         assertThat(p.get("memoryPool").getXKubernetesValidations()).extracting(ValidationRule::getRule)
                 .anySatisfy(r -> assertThat(r).contains("self.maxBlocks >= self.blocks"));
+        // blocks and maxBlocks have no default: the API server must not fill them in, so the worker derives them from
+        // threads + prefetch. Limits are the worker's.
+        Map<String, JSONSchemaProps> memory = p.get("memoryPool").getProperties();
+        assertThat(memory.get("blockSize").getDefault().asText()).isEqualTo("64Ki");
+        assertThat(memory.get("blocks").getDefault()).isNull();
+        assertThat(memory.get("maxBlocks").getDefault()).isNull();
+        assertThat(memory.get("blocks").getMinimum()).isEqualTo(1.0);
+        assertThat(memory.get("blocks").getMaximum()).isEqualTo(1048576.0);
+        assertThat(memory.get("maxBlocks").getMinimum()).isEqualTo(1.0);
+        assertThat(memory.get("maxBlocks").getMaximum()).isEqualTo(4194304.0);
         assertThat(p.get("autoscaling").getXKubernetesValidations()).extracting(ValidationRule::getRule)
                 .containsExactly("self.minReplicas <= self.maxReplicas");
         JSONSchemaProps stabilization = p.get("autoscaling").getProperties().get("scaleDownStabilizationSeconds");

@@ -28,8 +28,11 @@ class SpecResolverTest {
         assertThat(s.threadMode()).isEqualTo(ThreadMode.PLATFORM);
         assertThat(s.prefetch()).isEqualTo(1);
         assertThat(s.blockSize()).isEqualTo(64 * 1024);
-        assertThat(s.blocks()).isEqualTo(64);
-        assertThat(s.maxBlocks()).isEqualTo(256);
+        // Left to the worker: max(16, 2 x (4 + 1)) and max(16, 4 x (4 + 1)).
+        assertThat(s.blocks()).isNull();
+        assertThat(s.maxBlocks()).isNull();
+        assertThat(s.effectiveBlocks()).isEqualTo(16);
+        assertThat(s.effectiveMaxBlocks()).isEqualTo(20);
         assertThat(s.visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.maxAttempts()).isEqualTo(3);
         assertThat(s.dispatch()).isEqualTo(Dispatch.SharedQueue);
@@ -56,6 +59,63 @@ class SpecResolverTest {
                 .anySatisfy(e -> assertThat(e).startsWith("spec.drainTimeout='soon' is not a duration"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.memoryPool.maxBlocks: 5 is less than blocks (10)"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.queue.redis.url: Redis URL 'http://redis:6379' must start with redis://"));
+    }
+
+    @Test
+    void unsetBlocksAreDerivedFromTheClaimBoundAsTheWorkerDoes() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().threads = 8;
+        pool.getSpec().prefetch = 128;
+        ResolvedSpec s = SpecResolver.resolve(pool).spec();
+        assertThat(s.effectiveBlocks()).isEqualTo(272);
+        assertThat(s.effectiveMaxBlocks()).isEqualTo(544);
+
+        pool.getSpec().memoryPool = new MemoryPoolSpec();
+        pool.getSpec().memoryPool.blocks = 1000;
+        s = SpecResolver.resolve(pool).spec();
+        assertThat(s.blocks()).isEqualTo(1000);
+        assertThat(s.maxBlocks()).isNull();
+        assertThat(s.effectiveMaxBlocks()).isEqualTo(1000);
+    }
+
+    @Test
+    void maxBlocksAloneMustCoverTheDerivedBlocks() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().threads = 8;
+        pool.getSpec().prefetch = 128;
+        pool.getSpec().memoryPool = new MemoryPoolSpec();
+        pool.getSpec().memoryPool.maxBlocks = 100;
+        assertThat(SpecResolver.resolve(pool).errors()).containsExactly("spec.memoryPool.maxBlocks: 100 is less than blocks (272, derived"
+                + " by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
+        pool.getSpec().memoryPool.maxBlocks = 272;
+        assertThat(SpecResolver.resolve(pool).valid()).isTrue();
+    }
+
+    @Test
+    void memoryPoolLimitsAreTheWorkers() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().memoryPool = new MemoryPoolSpec();
+        pool.getSpec().memoryPool.blockSize = "0";
+        pool.getSpec().memoryPool.blocks = 0;
+        pool.getSpec().memoryPool.maxBlocks = (1 << 22) + 1;
+        assertThat(SpecResolver.resolve(pool).errors()).containsExactlyInAnyOrder(
+                "spec.memoryPool.blockSize: 0 is out of range: use 64 bytes to 64Mi",
+                "spec.memoryPool.blocks: 0 is out of range: use 1 to 1048576",
+                "spec.memoryPool.maxBlocks: 4194305 is out of range: use 1 to 4194304");
+        pool.getSpec().memoryPool.blockSize = "65Mi";
+        pool.getSpec().memoryPool.blocks = (1 << 20) + 1;
+        pool.getSpec().memoryPool.maxBlocks = 0;
+        assertThat(SpecResolver.resolve(pool).errors()).containsExactlyInAnyOrder(
+                "spec.memoryPool.blockSize: 65Mi is out of range: use 64 bytes to 64Mi",
+                "spec.memoryPool.blocks: 1048577 is out of range: use 1 to 1048576",
+                "spec.memoryPool.maxBlocks: 0 is out of range: use 1 to 4194304");
+        // The bounds themselves are accepted.
+        pool.getSpec().memoryPool.blockSize = "64";
+        pool.getSpec().memoryPool.blocks = 1 << 20;
+        pool.getSpec().memoryPool.maxBlocks = 1 << 22;
+        assertThat(SpecResolver.resolve(pool).errors()).isEmpty();
+        pool.getSpec().memoryPool.blockSize = "64Mi";
+        assertThat(SpecResolver.resolve(pool).errors()).isEmpty();
     }
 
     @Test

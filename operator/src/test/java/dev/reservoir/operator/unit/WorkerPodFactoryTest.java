@@ -133,6 +133,27 @@ class WorkerPodFactoryTest {
     }
 
     @Test
+    void unsetBlocksAreLeftToTheWorker() {
+        WorkerPool pool = Pools.minimal("thumbs");
+        pool.getSpec().threads = 8;
+        pool.getSpec().prefetch = 128;
+        Map<String, EnvVar> env = env(build(pool));
+        assertThat(env).doesNotContainKeys(WorkerEnv.BLOCKS, WorkerEnv.MAX_BLOCKS);
+        assertThat(env.get(WorkerEnv.BLOCK_SIZE).getValue()).isEqualTo("64Ki");
+        // Sized for what the worker will derive: 272 blocks up front, 544 at most, of 64Ki each.
+        // jvm 160 + heap (64 + 16 x 8) + stacks 8 + pool: request 17Mi, limit 34Mi (+32Mi direct slack)
+        var res = build(pool).getSpec().getContainers().getFirst().getResources();
+        assertThat(res.getRequests().get("memory")).isEqualTo(new Quantity("377Mi"));
+        assertThat(res.getLimits().get("memory")).isEqualTo(new Quantity("426Mi"));
+
+        pool.getSpec().memoryPool = new MemoryPoolSpec();
+        pool.getSpec().memoryPool.maxBlocks = 600;
+        env = env(build(pool));
+        assertThat(env).doesNotContainKey(WorkerEnv.BLOCKS);
+        assertThat(env.get(WorkerEnv.MAX_BLOCKS).getValue()).isEqualTo("600");
+    }
+
+    @Test
     void resourcesAreDerivedFromThreadsAndMemoryPool() {
         WorkerPool pool = Pools.minimal("thumbs");
         pool.getSpec().threads = 8;

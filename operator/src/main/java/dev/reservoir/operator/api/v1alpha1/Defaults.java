@@ -11,8 +11,8 @@ public final class Defaults {
     public static final String THREAD_MODE = "platform";
     public static final String PREFETCH = "1";
     public static final String BLOCK_SIZE = "64Ki";
-    public static final String BLOCKS = "64";
-    public static final String MAX_BLOCKS = "256";
+    // memoryPool.blocks and maxBlocks have no default here on purpose: the worker derives them from threads +
+    // prefetch (see ResolvedSpec#effectiveBlocks), so the operator leaves their env vars out when they are unset.
     public static final String VISIBILITY_TIMEOUT = "30s";
     public static final String MAX_ATTEMPTS = "3";
     public static final String DISPATCH = "SharedQueue";

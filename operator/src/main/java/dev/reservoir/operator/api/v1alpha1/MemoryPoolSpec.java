@@ -13,21 +13,23 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "memoryPool.maxBlocks must be at least memoryPool.blocks", reason = "FieldValueInvalid")
 public class MemoryPoolSpec {
     @JsonPropertyDescription("Size of one off-heap block, as a byte quantity (64Ki, 1Mi, 4096). Task payloads and scratch space are"
-            + " leased in blocks of this size.")
+            + " leased in blocks of this size. 64 bytes to 64Mi.")
     @Pattern(Defaults.SIZE_PATTERN)
     @Default(Defaults.BLOCK_SIZE)
     public String blockSize;
 
-    @JsonPropertyDescription("Blocks allocated up front when the worker starts.")
+    // No schema default for blocks and maxBlocks: left out, the worker derives them from threads + prefetch (each
+    // claimed task's payload needs a block), the same in local mode and under the operator.
+    @JsonPropertyDescription("Blocks allocated up front when the worker starts. Default: derived by the worker,"
+            + " max(16, 2 x (threads + prefetch)).")
     @Min(1)
     @Max(1048576)
-    @Default(Defaults.BLOCKS)
     public Integer blocks;
 
     @JsonPropertyDescription("Cap on blocks: the pool grows by slabs up to this many; when all are leased, the worker applies"
-            + " back-pressure (claims nothing new) instead of running out of memory.")
+            + " back-pressure (claims nothing new) instead of running out of memory. Default: derived by the worker,"
+            + " max(blocks, 4 x (threads + prefetch)).")
     @Min(1)
-    @Max(1048576)
-    @Default(Defaults.MAX_BLOCKS)
+    @Max(4194304)
     public Integer maxBlocks;
 }
