@@ -2,6 +2,7 @@ package dev.reservoir.worker;
 
 import static dev.reservoir.protocol.WorkerEnv.*;
 
+import dev.reservoir.protocol.MemoryPoolDefaults;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
@@ -95,8 +96,8 @@ public record WorkerConfig(
         ThreadMode mode = r.choice(THREAD_MODE, ThreadMode.PLATFORM);
         int prefetch = (int) r.number(PREFETCH, 1, 0, 1024);
         long blockSize = r.bytes(BLOCK_SIZE, 64 * 1024, 64, 64L * 1024 * 1024);
-        int blocks = (int) r.number(BLOCKS, Math.max(16, 2L * (threads + prefetch)), 1, 1 << 20);
-        int maxBlocks = (int) r.number(MAX_BLOCKS, Math.max(blocks, 4L * (threads + prefetch)), 1, 1 << 22);
+        int blocks = (int) r.number(BLOCKS, MemoryPoolDefaults.blocks(threads, prefetch), 1, MemoryPoolDefaults.MAX_BLOCKS_LIMIT_START);
+        int maxBlocks = (int) r.number(MAX_BLOCKS, MemoryPoolDefaults.maxBlocks(blocks, threads, prefetch), 1, MemoryPoolDefaults.MAX_BLOCKS_LIMIT);
         if (maxBlocks < blocks) {
             problems.add(MAX_BLOCKS + "=" + maxBlocks + " is below " + BLOCKS + "=" + blocks + ": maxBlocks must be >= blocks");
         }

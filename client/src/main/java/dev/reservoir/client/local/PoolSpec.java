@@ -1,6 +1,7 @@
 package dev.reservoir.client.local;
 
 import dev.reservoir.client.Dispatch;
+import dev.reservoir.protocol.MemoryPoolDefaults;
 import java.time.Duration;
 
 /**
@@ -27,8 +28,8 @@ public record PoolSpec(String name, int replicas, int threads, String threadMode
     }
 
     /**
-     * The blocks a worker allocates up front: as set, or the worker's own default (WorkerConfig in the worker
-     * module: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Mirrored here
+     * The blocks a worker allocates up front: as set, or the worker's own default (MemoryPoolDefaults in common:
+     * max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Computed here
      * only to check maxBlocks and to show it; the worker gets no env var for an unset value.
      */
     public int effectiveBlocks() {
@@ -37,12 +38,11 @@ public record PoolSpec(String name, int replicas, int threads, String threadMode
 
     /** The worker's cap on blocks: as set, or the worker's default max(blocks, 4 x (threads + prefetch)). */
     public int effectiveMaxBlocks() {
-        return memoryPool.maxBlocks() != null ? memoryPool.maxBlocks() : (int) Math.max(effectiveBlocks(), 4L * (threads + prefetch));
+        return memoryPool.maxBlocks() != null ? memoryPool.maxBlocks() : MemoryPoolDefaults.maxBlocks(effectiveBlocks(), threads, prefetch);
     }
 
-    /** The worker's default for memoryPool.blocks (WorkerConfig): keep the two in step. */
     static int derivedBlocks(int threads, int prefetch) {
-        return (int) Math.max(16, 2L * (threads + prefetch));
+        return MemoryPoolDefaults.blocks(threads, prefetch);
     }
 
     /** The defaults of the WorkerPool resource, with {@code replicas} and {@code threads} as given. */

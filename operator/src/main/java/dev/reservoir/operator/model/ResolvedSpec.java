@@ -4,6 +4,7 @@ import dev.reservoir.operator.api.v1alpha1.Dispatch;
 import dev.reservoir.operator.api.v1alpha1.PodTemplateOverrides;
 import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
 import dev.reservoir.operator.api.v1alpha1.ThreadMode;
+import dev.reservoir.protocol.MemoryPoolDefaults;
 import java.time.Duration;
 
 /**
@@ -19,8 +20,8 @@ public record ResolvedSpec(int replicas, String image, int threads, ThreadMode t
                            PodTemplateOverrides template) {
 
     /**
-     * The blocks the worker will allocate up front: the set value, or the worker's own default (WorkerConfig in the
-     * worker module: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Mirrored here
+     * The blocks the worker will allocate up front: the set value, or the worker's own default (MemoryPoolDefaults in
+     * common: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Computed here
      * only to size the pod's memory request and to check maxBlocks; the worker itself gets no env var for it.
      */
     public int effectiveBlocks() {
@@ -32,14 +33,12 @@ public record ResolvedSpec(int replicas, String image, int threads, ThreadMode t
         return maxBlocks != null ? maxBlocks : derivedMaxBlocks(effectiveBlocks(), threads, prefetch);
     }
 
-    /** The worker's default for memoryPool.blocks (WorkerConfig): keep the two in step. */
     static int derivedBlocks(int threads, int prefetch) {
-        return (int) Math.max(16, 2L * (threads + prefetch));
+        return MemoryPoolDefaults.blocks(threads, prefetch);
     }
 
-    /** The worker's default for memoryPool.maxBlocks (WorkerConfig): keep the two in step. */
     static int derivedMaxBlocks(int blocks, int threads, int prefetch) {
-        return (int) Math.max(blocks, 4L * (threads + prefetch));
+        return MemoryPoolDefaults.maxBlocks(blocks, threads, prefetch);
     }
 
     /** @param scaleDownStabilization zero: scale down at once */
