@@ -6,14 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.reservoir.protocol.ErrorTypes;
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.redis.RedisServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.XAddParams;
 
 /** The client API against a real redis-server and a PoolQueue-based consumer (no worker process needed). */
 class ClientApiTest {
@@ -214,6 +219,31 @@ class ClientApiTest {
             List<Result> results = tight.map("echo", input, new MapOptions(64, 16));
             assertThat(results).extracting(Result::valueAsString).containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "c" + i).toList());
         }
+    }
+
+    @Test
+    void malformedOutcomesInAReplyEntryAreSkippedAndTheOthersDelivered() throws Exception {
+        // No worker for this pool: the test writes the reply entries itself, as a foreign producer might.
+        Pool raw = reservoir.pool("raw");
+        TaskFuture first = raw.submit("echo", "one");
+        TaskFuture second = raw.submit("echo", "two");
+        first.accepted().get();
+        second.accepted().get();
+        byte[] replyKey = b(new PoolKeys("raw").reply(reservoir.clientId()));
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            // an entry with nothing usable in it, then one mixing garbage with a good outcome
+            jedis.xadd(replyKey, XAddParams.xAddParams(), Map.of(b("junk"), b("no header line")));
+            Map<byte[], byte[]> mixed = new LinkedHashMap<>();
+            mixed.put(b("bogus-1"), b("ok - x 1 2 w\nbad attempts"));
+            mixed.put(b(first.taskId()), TaskResult.ok(first.taskId(), b("ONE"), 1, "hand", 3).encode());
+            mixed.put(b("bogus-2"), b("maybe - 1 1 1 w\n"));
+            jedis.xadd(replyKey, XAddParams.xAddParams(), mixed);
+            jedis.xadd(replyKey, XAddParams.xAddParams(), Map.of(b(second.taskId()),
+                    TaskResult.failed(second.taskId(), ErrorTypes.HANDLER_ERROR, "boom\nline 2", 3, "hand", 4).encode()));
+        }
+        assertThat(first.get(10, TimeUnit.SECONDS).valueAsString()).isEqualTo("ONE");
+        assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("boom");
     }
 
     @Test
