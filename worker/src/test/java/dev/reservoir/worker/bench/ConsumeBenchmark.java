@@ -225,16 +225,26 @@ public final class ConsumeBenchmark {
         throw new IllegalStateException("no worker jar: run ./mvnw -pl common,worker install -DskipTests first");
     }
 
-    /** {@code redis-benchmark -P 16 XADD} against the same server: the machine's ceiling for stream writes. */
+    /**
+     * {@code redis-benchmark -P 16 XADD} against the same server: the machine's ceiling for stream writes.
+     * One run varies by ±15 % on a shared 2-core machine, so the ceiling is the median of three.
+     */
     private static double xaddCeiling(int port) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("redis-benchmark", "-p", Integer.toString(port), "-P", "16", "-n", "300000", "-q", "XADD",
-                "ceiling", "*", "f", "v").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        Matcher m = Pattern.compile("([0-9.]+) requests per second").matcher(out);
-        if (!m.find()) {
-            throw new IllegalStateException("could not read redis-benchmark output (apt-get install redis-tools): " + out);
+        double[] runs = new double[3];
+        for (int i = 0; i < runs.length; i++) {
+            Process p = new ProcessBuilder("redis-benchmark", "-p", Integer.toString(port), "-P", "16", "-n", "300000", "-q", "XADD",
+                    "ceiling", "*", "f", "v").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            Matcher m = Pattern.compile("([0-9.]+) requests per second").matcher(out);
+            if (!m.find()) {
+                throw new IllegalStateException("could not read redis-benchmark output (apt-get install redis-tools): " + out);
+            }
+            runs[i] = Double.parseDouble(m.group(1));
+            new ProcessBuilder("redis-cli", "-p", Integer.toString(port), "DEL", "ceiling").start().waitFor();
         }
-        return Double.parseDouble(m.group(1));
+        System.out.printf(Locale.ROOT, "# xadd ceiling runs: %.0f %.0f %.0f (the median is used)%n", runs[0], runs[1], runs[2]);
+        java.util.Arrays.sort(runs);
+        return runs[1];
     }
 }
