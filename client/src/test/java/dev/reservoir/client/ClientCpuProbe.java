@@ -108,18 +108,8 @@ public final class ClientCpuProbe {
         }
     }
 
+    /** n times the same payload, without n references held (nCopies is a view). */
     private static Iterable<byte[]> repeat(byte[] payload, int n) {
-        return () -> new Iterator<>() {
-            int left = n;
-
-            public boolean hasNext() {
-                return left > 0;
-            }
-
-            public byte[] next() {
-                left--;
-                return payload;
-            }
-        };
+        return java.util.Collections.nCopies(n, payload);
     }
 }

@@ -135,19 +135,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** n times the same payload, without n references held (nCopies is a view). */
     private static Iterable<byte[]> repeat(byte[] payload, int n) {
-        return () -> new Iterator<>() {
-            int left = n;
-
-            public boolean hasNext() {
-                return left > 0;
-            }
-
-            public byte[] next() {
-                left--;
-                return payload;
-            }
-        };
+        return java.util.Collections.nCopies(n, payload);
     }
 
     private static long drain(ResultIterator it) {

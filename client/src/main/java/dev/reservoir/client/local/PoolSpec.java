@@ -33,16 +33,12 @@ public record PoolSpec(String name, int replicas, int threads, String threadMode
      * only to check maxBlocks and to show it; the worker gets no env var for an unset value.
      */
     public int effectiveBlocks() {
-        return memoryPool.blocks() != null ? memoryPool.blocks() : derivedBlocks(threads, prefetch);
+        return memoryPool.blocks() != null ? memoryPool.blocks() : MemoryPoolDefaults.blocks(threads, prefetch);
     }
 
     /** The worker's cap on blocks: as set, or the worker's default max(blocks, 4 x (threads + prefetch)). */
     public int effectiveMaxBlocks() {
         return memoryPool.maxBlocks() != null ? memoryPool.maxBlocks() : MemoryPoolDefaults.maxBlocks(effectiveBlocks(), threads, prefetch);
-    }
-
-    static int derivedBlocks(int threads, int prefetch) {
-        return MemoryPoolDefaults.blocks(threads, prefetch);
     }
 
     /** The defaults of the WorkerPool resource, with {@code replicas} and {@code threads} as given. */

@@ -1,6 +1,7 @@
 package dev.reservoir.client.local;
 
 import dev.reservoir.client.Dispatch;
+import dev.reservoir.protocol.MemoryPoolDefaults;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
@@ -115,8 +116,8 @@ public final class PoolSpecParser {
         if (maxBlocks != null) {
             if (blocks != null && maxBlocks < blocks) {
                 problems.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
-            } else if (blocks == null && maxBlocks < PoolSpec.derivedBlocks(threads, prefetch)) {
-                problems.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + PoolSpec.derivedBlocks(threads, prefetch)
+            } else if (blocks == null && maxBlocks < MemoryPoolDefaults.blocks(threads, prefetch)) {
+                problems.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + MemoryPoolDefaults.blocks(threads, prefetch)
                         + ", derived by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
             }
         }

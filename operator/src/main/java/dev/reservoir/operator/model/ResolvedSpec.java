@@ -25,20 +25,12 @@ public record ResolvedSpec(int replicas, String image, int threads, ThreadMode t
      * only to size the pod's memory request and to check maxBlocks; the worker itself gets no env var for it.
      */
     public int effectiveBlocks() {
-        return blocks != null ? blocks : derivedBlocks(threads, prefetch);
+        return blocks != null ? blocks : MemoryPoolDefaults.blocks(threads, prefetch);
     }
 
     /** The worker's cap on blocks: the set value, or the worker's default max(blocks, 4 x (threads + prefetch)). */
     public int effectiveMaxBlocks() {
-        return maxBlocks != null ? maxBlocks : derivedMaxBlocks(effectiveBlocks(), threads, prefetch);
-    }
-
-    static int derivedBlocks(int threads, int prefetch) {
-        return MemoryPoolDefaults.blocks(threads, prefetch);
-    }
-
-    static int derivedMaxBlocks(int blocks, int threads, int prefetch) {
-        return MemoryPoolDefaults.maxBlocks(blocks, threads, prefetch);
+        return maxBlocks != null ? maxBlocks : MemoryPoolDefaults.maxBlocks(effectiveBlocks(), threads, prefetch);
     }
 
     /** @param scaleDownStabilization zero: scale down at once */

@@ -9,6 +9,7 @@ import dev.reservoir.operator.api.v1alpha1.QueueSpec;
 import dev.reservoir.operator.api.v1alpha1.ThreadMode;
 import dev.reservoir.operator.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.api.v1alpha1.WorkerPoolSpec;
+import dev.reservoir.protocol.MemoryPoolDefaults;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
@@ -79,8 +80,8 @@ public final class SpecResolver {
         if (maxBlocks != null && errors.size() == problemsBefore) {
             if (blocks != null && maxBlocks < blocks) {
                 errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
-            } else if (blocks == null && maxBlocks < ResolvedSpec.derivedBlocks(threads, prefetch)) {
-                errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + ResolvedSpec.derivedBlocks(threads, prefetch)
+            } else if (blocks == null && maxBlocks < MemoryPoolDefaults.blocks(threads, prefetch)) {
+                errors.add("spec.memoryPool.maxBlocks: " + maxBlocks + " is less than blocks (" + MemoryPoolDefaults.blocks(threads, prefetch)
                         + ", derived by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
             }
         }
