@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public record Heartbeat(String workerId, WorkerState state, int threads, int busyThreads, int inFlight,
                         long completed, long failed, long memoryBlocksInUse, long memoryBlocksCapacity,
-                        long memoryBlocksMax, long memoryHighWater, String host, long pid, long startedAt, long updatedAt) {
+                        long memoryBlocksMax, long memoryHighWater, String host, long pid, long startedAt, long updatedAt,
+                        long jitMillis) {
 
     public static final String ID = "id";
     public static final String STATE = "state";
@@ -28,6 +29,8 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
     public static final String PID = "pid";
     public static final String STARTED = "started";
     public static final String UPDATED = "updated";
+    /** Milliseconds the worker JVM's JIT compilers have worked since it started; still growing = still warming up. */
+    public static final String JIT_MS = "jit_ms";
 
     /** A worker is idle when it is running and has nothing claimed. */
     public boolean idle() {
@@ -51,6 +54,7 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
         f.put(PID, Long.toString(pid));
         f.put(STARTED, Long.toString(startedAt));
         f.put(UPDATED, Long.toString(updatedAt));
+        f.put(JIT_MS, Long.toString(jitMillis));
         return f;
     }
 
@@ -65,7 +69,8 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
         }
         return new Heartbeat(Task.requiredText(b, ID), state, (int) num(b, THREADS), (int) num(b, BUSY), (int) num(b, IN_FLIGHT),
                 num(b, COMPLETED), num(b, FAILED), num(b, MEM_IN_USE), num(b, MEM_CAPACITY), num(b, MEM_MAX), num(b, MEM_HIGH_WATER),
-                f.getOrDefault(HOST, ""), num(b, PID), num(b, STARTED), num(b, UPDATED));
+                f.getOrDefault(HOST, ""), num(b, PID), num(b, STARTED), num(b, UPDATED),
+                num(b, JIT_MS));
     }
 
     private static long num(Map<String, byte[]> b, String field) {

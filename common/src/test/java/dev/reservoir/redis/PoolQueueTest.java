@@ -280,12 +280,16 @@ class PoolQueueTest {
     @Test
     void unreadableHeartbeatsAndCountersAreSkippedNotFatal() {
         queue.heartbeat(jedis, new dev.reservoir.protocol.Heartbeat("good", dev.reservoir.protocol.WorkerState.RUNNING, 4, 0, 0, 0, 0,
-                0, 16, 64, 0, "h", 1, 1, System.currentTimeMillis()), Duration.ofSeconds(30));
+                0, 16, 64, 0, "h", 1, 1, System.currentTimeMillis(), 1234), Duration.ofSeconds(30));
         jedis.hset(keys.worker("bad"), Map.of("id", "bad", "state", "SLEEPING"));
         jedis.zadd(keys.workers(), 1, "bad");
         jedis.zadd(keys.workers(), 1, "-not-an-id");
         jedis.hset(keys.stats(), Map.of("completed", "lots", "failed", "2"));
         assertThat(queue.heartbeats(jedis)).extracting(dev.reservoir.protocol.Heartbeat::workerId).containsExactly("good");
+        assertThat(queue.heartbeats(jedis).getFirst().jitMillis()).isEqualTo(1234);
+        // a worker from before jit_ms existed: read as 0 (nothing known about its JIT), not skipped
+        jedis.hdel(keys.worker("good"), "jit_ms");
+        assertThat(queue.heartbeats(jedis)).singleElement().extracting(dev.reservoir.protocol.Heartbeat::jitMillis).isEqualTo(0L);
         assertThat(queue.stats(jedis)).containsEntry("completed", 0L).containsEntry("failed", 2L);
     }
 

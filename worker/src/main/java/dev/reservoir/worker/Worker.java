@@ -22,6 +22,8 @@ import dev.reservoir.worker.memory.MemoryPoolConfig;
 import dev.reservoir.worker.memory.MemoryPoolExhaustedException;
 import dev.reservoir.worker.memory.MemoryPoolStats;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -743,7 +745,13 @@ public final class Worker implements AutoCloseable {
         MemoryPoolStats m = memoryStats();
         return new Heartbeat(config.workerId(), state, config.threads(), busy.get(), inFlight.size(), completed.get(), failed.get(),
                 m.blocksInUse(), m.blocksAllocated(), m.maxBlocks(), m.highWater(), hostName(), ProcessHandle.current().pid(), startedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), jitMillis());
+    }
+
+    /** Total JIT compilation time of this JVM (0 where the JVM does not report it). */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     private static String hostName() {

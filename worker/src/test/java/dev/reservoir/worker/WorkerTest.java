@@ -282,6 +282,7 @@ class WorkerTest {
             assertThat(hb.state()).isEqualTo(WorkerState.RUNNING);
             assertThat(hb.threads()).isEqualTo(4);
             assertThat(hb.memoryBlocksCapacity()).isGreaterThan(0);
+            assertThat(hb.jitMillis()).as("JIT time of the worker's JVM").isPositive();
         }
         await().atMost(Duration.ofSeconds(10)).until(worker::isReady);
         var http = java.net.http.HttpClient.newHttpClient();

@@ -13,8 +13,11 @@ import redis.clients.jedis.Jedis;
  * measures the neighbours as much as the code; CPU time per task does not, so the bench reports both.
  */
 final class CpuMeter {
-    /** CPU nanoseconds of each part at one moment; −1 where unknown. */
-    record Sample(long clientNanos, long workersNanos, long redisNanos) {
+    /**
+     * CPU nanoseconds of each part at one moment, −1 where unknown; and the machine's CPU time so far in
+     * clock ticks, all of it and the part stolen by the hypervisor (to run other guests), −1 off Linux.
+     */
+    record Sample(long clientNanos, long workersNanos, long redisNanos, long machineTicks, long stolenTicks) {
     }
 
     private final RedisEndpoint redis;
@@ -27,7 +30,39 @@ final class CpuMeter {
     }
 
     Sample sample() {
-        return new Sample(clientCpuNanos(), workersCpuNanos(), redisCpuNanos());
+        long[] machine = machineTicks();
+        return new Sample(clientCpuNanos(), workersCpuNanos(), redisCpuNanos(), machine[0], machine[1]);
+    }
+
+    /**
+     * Percent of the machine's CPU time the hypervisor gave to other guests between two samples ("steal"),
+     * or −1 when unknown. While it is high, every thread here may stop for milliseconds at any point.
+     */
+    static double stolenPercent(Sample before, Sample after) {
+        long total = after.machineTicks - before.machineTicks;
+        return before.machineTicks < 0 || after.machineTicks < 0 || total <= 0 ? -1
+                : 100.0 * (after.stolenTicks - before.stolenTicks) / total;
+    }
+
+    private static long[] machineTicks() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/stat"))) {
+            return lines.findFirst().map(CpuMeter::parseProcStatCpu).orElse(new long[] {-1, -1});
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    /** From /proc/stat's first line ("cpu  user nice system idle iowait irq softirq steal ..."): {all ticks, stolen ticks}. */
+    static long[] parseProcStatCpu(String line) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 9 || !f[0].equals("cpu")) {
+            return new long[] {-1, -1};
+        }
+        long total = 0;
+        for (int i = 1; i <= 8; i++) { // guest time is already counted in user and nice
+            total += Long.parseLong(f[i]);
+        }
+        return new long[] {total, Long.parseLong(f[8])};
     }
 
     static long clientCpuNanos() {

@@ -73,11 +73,11 @@ class LauncherIT {
         Run r = run(dir.resolve("bench.log"), 300, "bench", "--workers", "2", "--threads", "2", "--noop-tasks", "3000",
                 "--sleep-tasks", "100", "--cpu-tasks", "6", "--latency-calls", "200");
         assertThat(r.exit()).as(r.out()).isZero();
-        for (String metric : List.of("noop tasks_per_s ", "latency p50_ms ", "latency p99_ms ", "latency p999_ms ", "sleep wall_over_ideal ",
-                "cpu tasks_per_s ", "cpu efficiency ")) {
+        for (String metric : List.of("noop tasks_per_s ", "latency p50_ms ", "latency p99_ms ", "latency p999_ms ", "latency ping_p99_ms ",
+                "latency host_steal_pct ", "sleep wall_over_ideal ", "cpu tasks_per_s ", "cpu efficiency ")) {
             assertThat(r.out().lines()).as(metric).anyMatch(l -> l.startsWith(metric) && l.substring(metric.length()).matches("[0-9.]+"));
         }
-        assertThat(r.out()).contains("WORKLOAD METRIC");
+        assertThat(r.out()).contains("WORKLOAD METRIC").contains("round-trip warm-up: ").contains("latency: measuring 200 calls");
         assertNothingLeft(r.processes(), r.out());
     }
 

@@ -113,7 +113,7 @@ final class ApiFixture {
     static void heartbeat(Jedis jedis, String pool, String worker, int inFlight) {
         long now = System.currentTimeMillis();
         new PoolQueue(pool).heartbeat(jedis, new Heartbeat(worker, WorkerState.RUNNING, 4, inFlight, inFlight, 0, 0, 0, 64, 256, 0,
-                "node", 1, now, now), Duration.ofMinutes(5));
+                "node", 1, now, now, 0), Duration.ofMinutes(5));
     }
 
     /** Connections the operator holds open to a Redis server (its client name), by CLIENT LIST. */

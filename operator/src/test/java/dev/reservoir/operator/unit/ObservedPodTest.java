@@ -31,7 +31,7 @@ class ObservedPodTest {
     }
 
     private static Heartbeat heartbeat(WorkerState state, int inFlight) {
-        return new Heartbeat("p-0123456789-abcde", state, 4, inFlight, inFlight, 0, 0, 0, 0, 0, 0, "h", 1, 0, 0);
+        return new Heartbeat("p-0123456789-abcde", state, 4, inFlight, inFlight, 0, 0, 0, 0, 0, 0, "h", 1, 0, 0, 0);
     }
 
     @Test
