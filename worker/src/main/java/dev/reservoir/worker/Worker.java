@@ -634,8 +634,7 @@ public final class Worker implements AutoCloseable {
                 for (int i = 0; i < written.length; i++) {
                     Write w = outcomes.get(i);
                     if (!written[i]) {
-                        metrics.stale.increment();
-                        LOG.info("task " + w.job().taskId() + " was reclaimed by another worker; this outcome was dropped");
+                        notWritten(jedis, w);
                     } else if (w.outcome().result().isOk()) {
                         ok++;
                     } else {
@@ -668,6 +667,41 @@ public final class Worker implements AutoCloseable {
         }
         // At once, not one by one: each release could wake the fetcher to claim a single task.
         slots.release(batch.size());
+    }
+
+    /**
+     * The completion script skipped an outcome because this worker no longer owns its task. Either another
+     * worker reclaimed it (this outcome is dropped: exactly one per task), or an earlier write of this very
+     * outcome reached Redis and only its answer was lost (a retry then finds the task acknowledged): the
+     * stored result tells which. Rare, so the extra read does not matter.
+     */
+    private void notWritten(Jedis jedis, Write w) {
+        TaskResult stored;
+        try {
+            stored = queue.result(jedis, w.job().taskId());
+        } catch (RuntimeException e) {
+            stored = null;
+        }
+        TaskResult mine = w.outcome().result();
+        if (alreadyWritten(stored, mine)) {
+            LOG.fine("task " + w.job().taskId() + ": outcome already written by an earlier try whose answer was lost");
+            if (mine.isOk()) {
+                metrics.ok.increment();
+                completed.incrementAndGet();
+            } else {
+                metrics.failed.increment();
+                failed.incrementAndGet();
+            }
+            return;
+        }
+        metrics.stale.increment();
+        LOG.info("task " + w.job().taskId() + " was reclaimed by another worker; this outcome was dropped");
+    }
+
+    /** Whether {@code stored} (the task's result in Redis, or null) is {@code mine}: same worker, attempt and status. */
+    static boolean alreadyWritten(TaskResult stored, TaskResult mine) {
+        return stored != null && stored.worker().equals(mine.worker()) && stored.attempts() == mine.attempts()
+                && stored.status() == mine.status();
     }
 
     // ---------------------------------------------------------------- housekeeping
