@@ -164,23 +164,29 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Runs rounds of no-op tasks until the rate settles (at least five rounds of 40,000, then until two
-     * rounds in a row are within 7 % of each other, at most fifteen). Until then the JIT compilers of the
-     * client and of every worker are still busy: four worker JVMs compiling on two cores take seconds of
-     * CPU over the first few hundred thousand tasks, which is start-up cost, not what a running pool pays.
+     * rounds in a row are within 7 % of each other and the JIT compilers of this JVM and of every worker
+     * worked under 100 ms in the last round, at most fifteen). Until then the JIT compilers are still busy:
+     * four worker JVMs compiling on two cores take seconds of CPU over the first few hundred thousand tasks,
+     * which is start-up cost, not what a running pool pays.
      */
     private void warmUp(Pool p) {
         if (warm) {
             return;
         }
         MapOptions options = new MapOptions(8192, 256);
+        CompilationMXBean ownJit = ManagementFactory.getCompilationMXBean();
         int round = 40_000;
         double previous = 0;
+        long jit = jitMillis(p, ownJit);
         for (int i = 1; i <= 15; i++) {
             long start = System.nanoTime();
             drain(p.imap("echo", repeat(new byte[0], round), options));
             double rate = round * 1e9 / (System.nanoTime() - start);
-            System.err.printf(Locale.ROOT, "warm-up round %d: %.0f tasks/s%n", i, rate);
-            if (i >= 5 && Math.abs(rate - previous) <= 0.07 * Math.max(rate, previous)) {
+            long now = jitMillis(p, ownJit);
+            System.err.printf(Locale.ROOT, "warm-up round %d: %.0f tasks/s, JIT compilers %d ms%n", i, rate, now - jit);
+            boolean quiet = now - jit < 100;
+            jit = now;
+            if (i >= 5 && quiet && Math.abs(rate - previous) <= 0.07 * Math.max(rate, previous)) {
                 break;
             }
             previous = rate;
@@ -234,22 +240,13 @@ final class BenchCommand implements Callable<Integer> {
         warmUp(p);
         warmUpRoundTrip(p, x);
         System.err.printf(Locale.ROOT, "latency: measuring %,d calls%n", latencyCalls);
+        Histogram ping = pingRoundTrips(redis, latencyCalls);
         Histogram h = new Histogram(60_000_000_000L, 3);
-        // The machine's own round trip, measured in the same moments: a Redis PING after every call. When the
-        // hypervisor stops this machine's CPUs now and then, PINGs show the same tail as the calls.
-        Histogram ping = new Histogram(60_000_000_000L, 3);
-        CpuMeter.Sample before;
-        try (Jedis baseline = redis.connect("reservoir-bench-ping", Duration.ofSeconds(10))) {
-            baseline.ping();
-            before = cpu.sample();
-            for (int i = 0; i < latencyCalls; i++) {
-                long t = System.nanoTime();
-                p.apply("echo", x, Duration.ofSeconds(30));
-                long called = System.nanoTime();
-                h.recordValue(called - t);
-                baseline.ping();
-                ping.recordValue(System.nanoTime() - called);
-            }
+        CpuMeter.Sample before = cpu.sample();
+        for (int i = 0; i < latencyCalls; i++) {
+            long t = System.nanoTime();
+            p.apply("echo", x, Duration.ofSeconds(30));
+            h.recordValue(System.nanoTime() - t);
         }
         double p50 = h.getValueAtPercentile(50) / 1e6;
         double p99 = h.getValueAtPercentile(99) / 1e6;
@@ -294,6 +291,25 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         System.err.println("round-trip warm-up: the JIT compilers are still busy after 80,000 calls; measuring anyway");
+    }
+
+    /**
+     * The machine's own round trip, just before the calls: {@code n} Redis PINGs one at a time. A PING crosses
+     * two threads where a call crosses six; when the hypervisor stops this machine's CPUs now and then, PINGs
+     * show a tail too.
+     */
+    private static Histogram pingRoundTrips(RedisEndpoint redis, int n) {
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        try (Jedis jedis = redis.connect("reservoir-bench-ping", Duration.ofSeconds(10))) {
+            for (int i = 0; i < n + 1_000; i++) {
+                long t = System.nanoTime();
+                jedis.ping();
+                if (i >= 1_000) { // the first thousand warm the path up
+                    h.recordValue(System.nanoTime() - t);
+                }
+            }
+        }
+        return h;
     }
 
     /** JIT compilation time so far of this JVM and of every live worker (as of its last heartbeat). */
