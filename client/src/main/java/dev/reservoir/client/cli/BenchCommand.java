@@ -239,8 +239,8 @@ final class BenchCommand implements Callable<Integer> {
         byte[] x = "x".getBytes(StandardCharsets.UTF_8);
         warmUp(p);
         warmUpRoundTrip(p, x);
-        System.err.printf(Locale.ROOT, "latency: measuring %,d calls%n", latencyCalls);
         Histogram ping = pingRoundTrips(redis, latencyCalls);
+        System.err.printf(Locale.ROOT, "latency: measuring %,d calls%n", latencyCalls);
         Histogram h = new Histogram(60_000_000_000L, 3);
         CpuMeter.Sample before = cpu.sample();
         for (int i = 0; i < latencyCalls; i++) {
