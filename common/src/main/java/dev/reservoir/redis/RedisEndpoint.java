@@ -87,6 +87,11 @@ public record RedisEndpoint(String host, int port, boolean tls, String user, Str
         return new Jedis(hostAndPort(), clientConfig(clientName, socketTimeout));
     }
 
+    /** Like {@link #connect}, on a {@link FlushingConnection} ({@code jedis.getConnection()}). */
+    public Jedis connectFlushing(String clientName, Duration socketTimeout) {
+        return new Jedis(new FlushingConnection(hostAndPort(), clientConfig(clientName, socketTimeout)));
+    }
+
     /** A pool of connections; broken connections are dropped on return, so it heals after a Redis restart. */
     public JedisPool pool(String clientName, int maxConnections) {
         JedisPoolConfig config = new JedisPoolConfig();
