@@ -92,6 +92,24 @@ public final class PoolQueue {
         return StreamEntry.parseRead(reply);
     }
 
+    /**
+     * Sends the same XREADGROUP as {@link #read} without waiting for its answer (read it with
+     * {@link #readAnswer}); {@code jedis} must be on a {@link FlushingConnection}.
+     */
+    public void sendRead(Jedis jedis, String consumer, int count, Duration block) {
+        if (!(jedis.getConnection() instanceof FlushingConnection c)) {
+            throw new IllegalArgumentException("sendRead needs a connection from RedisEndpoint.connectFlushing");
+        }
+        c.sendCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
+                b(Integer.toString(count)), b("BLOCK"), b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">"));
+        c.flushCommands();
+    }
+
+    /** The answer to a {@link #sendRead}: waits for it. */
+    public List<StreamEntry> readAnswer(Jedis jedis) {
+        return StreamEntry.parseRead(jedis.getConnection().getOne());
+    }
+
     /** Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing). */
     @SuppressWarnings("unchecked")
     public List<StreamEntry> reclaim(Jedis jedis, String consumer, Duration minIdle, int count) {

@@ -85,6 +85,20 @@ class PoolQueueTest {
     }
 
     @Test
+    void aReadSentAheadIsAnsweredLaterAndNeedsAFlushingConnection() {
+        dev.reservoir.redis.RedisEndpoint endpoint = dev.reservoir.redis.RedisEndpoint.parse(redis.url(), null);
+        try (Jedis ahead = endpoint.connectFlushing("test-ahead", Duration.ofSeconds(5))) {
+            queue.sendRead(ahead, "w1", 10, Duration.ofSeconds(5)); // blocks in Redis: nothing queued yet
+            queue.submit(jedis, task("late"));
+            List<StreamEntry> got = queue.readAnswer(ahead);
+            assertThat(got).singleElement().satisfies(e -> assertThat(Task.fromFields(e.fields()).id()).isEqualTo("late"));
+            assertThat(queue.inFlight(jedis)).isEqualTo(1);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> queue.sendRead(jedis, "w1", 1, Duration.ofMillis(10)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectFlushing");
+    }
+
+    @Test
     void aBatchWritesOneReplyEntryPerStreamAndSkipsTasksItNoLongerOwns() {
         for (int i = 0; i < 6; i++) {
             String reply = keys.reply(i % 2 == 0 ? "c1" : "c2");

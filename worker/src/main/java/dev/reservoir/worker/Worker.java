@@ -186,6 +186,7 @@ public final class Worker implements AutoCloseable {
 
     private void fetcherLoop() {
         Jedis jedis = null;
+        int readAhead = 0; // permits of a claim sent ahead whose answer is still to be read
         long backoff = 100;
         long lastReclaim = 0;
         long reclaimEvery = Math.max(100, config.visibilityTimeout().toMillis() / 2);
@@ -193,7 +194,7 @@ public final class Worker implements AutoCloseable {
             int permits = 0;
             try {
                 if (jedis == null) {
-                    jedis = config.redis().connect("reservoir-fetch-" + config.workerId(), Duration.ofSeconds(15));
+                    jedis = config.redis().connectFlushing("reservoir-fetch-" + config.workerId(), Duration.ofSeconds(15));
                     queue.ensureGroup(jedis);
                     if (state == WorkerState.STARTING) {
                         moveTo(WorkerState.RUNNING);
@@ -204,40 +205,47 @@ public final class Worker implements AutoCloseable {
                     consuming = true;
                     backoff = 100;
                 }
-                if (config.maxTasksPerWorker() > 0 && claimed.get() >= config.maxTasksPerWorker()) {
-                    LOG.info("claimed maxTasksPerWorker=" + config.maxTasksPerWorker() + " tasks: draining so this worker can be replaced");
-                    Thread.ofPlatform().name("reservoir-recycle").start(() -> drainAndStop(false));
-                    break;
-                }
-                withholdUnusedPrefetch();
-                if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                    continue;
-                }
-                permits = withholdFrom(1 + slots.drainPermits());
-                if (permits == 0) {
-                    continue; // every free slot went to the withheld prefetch: wait for the next one
-                }
-                if (config.maxTasksPerWorker() > 0) {
-                    long left = config.maxTasksPerWorker() - claimed.get();
-                    if (permits > left) {
-                        slots.release((int) (permits - left));
-                        permits = (int) left;
-                    }
-                }
                 List<StreamEntry> entries;
-                long now = System.currentTimeMillis();
-                if (now - lastReclaim >= reclaimEvery) {
-                    lastReclaim = now;
-                    entries = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits);
-                    if (!entries.isEmpty()) {
-                        metrics.reclaimed.increment(entries.size());
-                        LOG.info("reclaimed " + entries.size() + " task(s) left idle for " + config.visibilityTimeout().toMillis() + "ms by other workers");
-                    }
+                if (readAhead > 0) {
+                    // the next read went out before the last claims were handed over: its answer
+                    permits = readAhead;
+                    readAhead = 0;
+                    entries = queue.readAnswer(jedis);
                 } else {
-                    entries = List.of();
-                }
-                if (entries.isEmpty()) {
-                    entries = queue.read(jedis, config.workerId(), permits, Duration.ofSeconds(1));
+                    if (config.maxTasksPerWorker() > 0 && claimed.get() >= config.maxTasksPerWorker()) {
+                        LOG.info("claimed maxTasksPerWorker=" + config.maxTasksPerWorker() + " tasks: draining so this worker can be replaced");
+                        Thread.ofPlatform().name("reservoir-recycle").start(() -> drainAndStop(false));
+                        break;
+                    }
+                    withholdUnusedPrefetch();
+                    if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
+                    permits = withholdFrom(1 + slots.drainPermits());
+                    if (permits == 0) {
+                        continue; // every free slot went to the withheld prefetch: wait for the next one
+                    }
+                    if (config.maxTasksPerWorker() > 0) {
+                        long left = config.maxTasksPerWorker() - claimed.get();
+                        if (permits > left) {
+                            slots.release((int) (permits - left));
+                            permits = (int) left;
+                        }
+                    }
+                    long now = System.currentTimeMillis();
+                    if (now - lastReclaim >= reclaimEvery) {
+                        lastReclaim = now;
+                        entries = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits);
+                        if (!entries.isEmpty()) {
+                            metrics.reclaimed.increment(entries.size());
+                            LOG.info("reclaimed " + entries.size() + " task(s) left idle for " + config.visibilityTimeout().toMillis() + "ms by other workers");
+                        }
+                    } else {
+                        entries = List.of();
+                    }
+                    if (entries.isEmpty()) {
+                        entries = queue.read(jedis, config.workerId(), permits, Duration.ofSeconds(1));
+                    }
                 }
                 for (StreamEntry entry : entries) {
                     permits--;
@@ -246,11 +254,19 @@ public final class Worker implements AutoCloseable {
                 slots.release(permits);
                 permits = 0;
                 consuming = true;
+                try {
+                    readAhead = sendClaimAhead(jedis, lastReclaim, reclaimEvery);
+                } finally {
+                    dispatchReady();
+                }
             } catch (InterruptedException e) {
+                dispatchReady();
                 slots.release(permits);
                 break;
             } catch (JedisConnectionException e) {
-                slots.release(permits);
+                dispatchReady();
+                slots.release(permits + readAhead);
+                readAhead = 0; // went with the connection; whatever it claimed is reclaimed after the visibility timeout
                 metrics.redisErrors.increment();
                 if (consuming) {
                     LOG.warning("lost Redis at " + config.redis() + " (" + e.getMessage() + "); retrying");
@@ -261,6 +277,7 @@ public final class Worker implements AutoCloseable {
                 sleep(backoff);
                 backoff = Math.min(2000, backoff * 2);
             } catch (JedisDataException e) {
+                dispatchReady();
                 slots.release(permits);
                 metrics.redisErrors.increment();
                 if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
@@ -281,15 +298,70 @@ public final class Worker implements AutoCloseable {
                     sleep(backoff);
                 }
             } catch (RuntimeException e) {
+                dispatchReady();
                 slots.release(permits);
                 LOG.log(Level.SEVERE, "unexpected error in the fetcher; retrying", e);
                 sleep(1000);
+            }
+        }
+        if (readAhead > 0 && jedis != null) {
+            // Draining (or stopping) with a read sent ahead: take its answer, so that what it claimed is handed
+            // back by the drain like any other claimed task rather than left for the visibility timeout.
+            int permits = readAhead;
+            try {
+                for (StreamEntry entry : queue.readAnswer(jedis)) {
+                    permits--;
+                    accept(entry);
+                }
+            } catch (RuntimeException e) {
+                LOG.fine("could not read the answer of the last claim (" + e.getMessage() + "); what it claimed is reclaimed after the"
+                        + " visibility timeout");
+            } finally {
+                dispatchReady();
+                slots.release(permits);
             }
         }
         consuming = false;
         slots.release(withheld);
         withheld = 0;
         closeQuietly(jedis);
+    }
+
+    /**
+     * Sends the next claim now, before the tasks just claimed are handed to the runners, when it can go
+     * without waiting (a free slot, no reclaim due, still running): then the fetcher sleeps on its read right
+     * after it wakes a runner, and the runner, which the scheduler puts on the fetcher's CPU, starts at once
+     * instead of waiting for the fetcher to build and send the read (perf sched: ~40-50 µs per hand-off).
+     * Returns the permits of the read sent, or 0.
+     */
+    private int sendClaimAhead(Jedis jedis, long lastReclaim, long reclaimEvery) {
+        if (ready.isEmpty() || state != WorkerState.RUNNING || System.currentTimeMillis() - lastReclaim >= reclaimEvery
+                || config.maxTasksPerWorker() > 0) {
+            return 0; // recycling workers keep the simple path: their claim count is checked before each read
+        }
+        withholdUnusedPrefetch();
+        if (!slots.tryAcquire()) {
+            return 0;
+        }
+        int permits = withholdFrom(1 + slots.drainPermits());
+        if (permits == 0) {
+            return 0;
+        }
+        try {
+            queue.sendRead(jedis, config.workerId(), permits, Duration.ofSeconds(1));
+        } catch (RuntimeException e) {
+            slots.release(permits);
+            throw e;
+        }
+        return permits;
+    }
+
+    /** Hands the tasks claimed by the last read to the runners. */
+    private void dispatchReady() {
+        for (Job job : ready) {
+            runners.submit(job);
+        }
+        ready.clear();
     }
 
     /**
@@ -316,7 +388,10 @@ public final class Worker implements AutoCloseable {
         return permits - moved;
     }
 
-    /** Turns a claimed entry into a job: queued for a runner, or finished at once when it cannot run. */
+    /** Claimed jobs not yet handed to the runners (fetcher thread only; see sendClaimAhead). */
+    private final List<Job> ready = new ArrayList<>();
+
+    /** Turns a claimed entry into a job: ready for a runner, or finished at once when it cannot run. */
     private void accept(StreamEntry entry) {
         claimed.incrementAndGet();
         Task task;
@@ -355,7 +430,7 @@ public final class Worker implements AutoCloseable {
                     + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead");
             return;
         }
-        runners.submit(job);
+        ready.add(job);
     }
 
     private void failNow(Job job, String type, String message) {

@@ -173,6 +173,30 @@ class WorkerTest {
     }
 
     @Test
+    void claimsSentAheadOfTheHandOverLoseNothingAcrossADrain() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of());
+        // One task at a time: each claim is followed by the next read sent before the task is handed over.
+        for (int i = 0; i < 30; i++) {
+            pool.submit("s" + i, "echo", "x");
+            pool.awaitReplies(i + 1, Duration.ofSeconds(10));
+        }
+        // More tasks as the worker drains, while its fetcher may have a read out: whatever that read claims is
+        // handed back or run by the drain, never left claimed in Redis.
+        for (int i = 30; i < 36; i++) {
+            pool.submit("s" + i, "sleep", "50");
+        }
+        worker.drainAndStop();
+        try (Jedis jedis = pool.jedis()) {
+            assertThat(pool.queue.inFlight(jedis)).as("nothing left claimed by the stopped worker").isZero();
+            assertThat(pool.replies().size() + pool.queue.backlog(jedis)).isEqualTo(36);
+        }
+        worker = null;
+        startWorker(pool, Map.of("RESERVOIR_WORKER_ID", "second"));
+        assertThat(pool.awaitReplies(36, Duration.ofSeconds(20))).hasSize(36).allSatisfy((id, list) -> assertThat(list).hasSize(1));
+    }
+
+    @Test
     void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
         TestPool pool = pool();
         pool.submitMany(6, "d", "sleep", () -> "1500"); // long enough that none finishes between the await and the drain
