@@ -77,27 +77,27 @@ class RunnerPoolTest {
     @Test
     void stopLetsRunningItemsFinishAndLeavesQueuedOnesToTakeBack() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger finished = new AtomicInteger();
         RunnerPool<Integer> pool = new RunnerPool<Integer>(1, Thread.ofPlatform().factory(), i -> {
             started.countDown();
-            sleep(200);
+            try {
+                release.await(); // item 1 runs until the test lets it go, however slow the machine
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             finished.incrementAndGet();
         }).start();
         pool.submit(1);
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         pool.submit(2);
         pool.submit(3);
-        pool.stop(Duration.ofSeconds(5));
-        assertThat(finished.get()).as("the running item finished").isEqualTo(1);
-        List<Integer> left = pool.takeQueued();
-        assertThat(left).containsExactly(2, 3);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Thread stopper = Thread.ofPlatform().start(() -> pool.stop(Duration.ofSeconds(10)));
+        // stop() has put its poison in front of 2 and 3 while 1 is still running
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pool.queued() == 3);
+        release.countDown();
+        stopper.join(Duration.ofSeconds(15));
+        assertThat(finished.get()).as("the running item finished, nothing else ran").isEqualTo(1);
+        assertThat(pool.takeQueued()).containsExactly(2, 3);
     }
 }
