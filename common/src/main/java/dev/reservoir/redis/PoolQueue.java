@@ -87,9 +87,12 @@ public final class PoolQueue {
      * {@code block}): a link that dies silently then fails the read instead of hanging it.
      */
     public List<StreamEntry> read(Jedis jedis, String consumer, int count, Duration block) {
-        Object reply = jedis.sendCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
-                b(Integer.toString(count)), b("BLOCK"), b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">"));
-        return StreamEntry.parseRead(reply);
+        return StreamEntry.parseRead(jedis.sendCommand(Protocol.Command.XREADGROUP, readArgs(consumer, count, block)));
+    }
+
+    private byte[][] readArgs(String consumer, int count, Duration block) {
+        return new byte[][] {b("GROUP"), group, b(consumer), b("COUNT"), b(Integer.toString(count)), b("BLOCK"),
+                b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">")};
     }
 
     /**
@@ -100,8 +103,7 @@ public final class PoolQueue {
         if (!(jedis.getConnection() instanceof FlushingConnection c)) {
             throw new IllegalArgumentException("sendRead needs a connection from RedisEndpoint.connectFlushing");
         }
-        c.sendCommand(Protocol.Command.XREADGROUP, b("GROUP"), group, b(consumer), b("COUNT"),
-                b(Integer.toString(count)), b("BLOCK"), b(Long.toString(block.toMillis())), b("STREAMS"), tasksKey, b(">"));
+        c.sendCommand(Protocol.Command.XREADGROUP, readArgs(consumer, count, block));
         c.flushCommands();
     }
 
