@@ -145,6 +145,28 @@ public final class RedisServerProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /**
+     * Waits up to {@code timeout} for the process to exit (a dropped connection arrives before the exit is
+     * seen). Not synchronized: {@link #stop()} may run meanwhile.
+     *
+     * @return true when the process has exited (or never started)
+     */
+    public boolean awaitExit(Duration timeout) {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null) {
+            return true;
+        }
+        try {
+            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !p.isAlive();
+        }
+    }
+
     @Override
     public void close() {
         stop();

@@ -229,6 +229,10 @@ public final class LocalPool implements AutoCloseable {
                 pass();
             } catch (RuntimeException e) {
                 closeJedis();
+                // The dropped connection can arrive before Redis's exit is visible: give a dying Redis a moment.
+                if (embeddedRedis != null) {
+                    embeddedRedis.awaitExit(Duration.ofSeconds(1));
+                }
                 if (embeddedRedisDied()) {
                     return;
                 }
