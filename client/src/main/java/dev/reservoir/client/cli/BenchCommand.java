@@ -60,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-calls", paramLabel = "N", defaultValue = "2000", description = "latency: calls (default ${DEFAULT-VALUE}).")
     int latencyCalls;
 
+    @Option(names = "--latency-warm-up", paramLabel = "N", description = "latency: warm-up calls at least (default: 10,000 per worker);"
+            + " the warm-up goes on until the JIT compilers are quiet.")
+    Long latencyWarmUp;
+
     @Option(names = "--cores", paramLabel = "N", description = "cpu: cores the workers may use (default: this machine's).")
     Integer cores;
 
@@ -262,35 +266,46 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The round trip of one task at a time takes other code paths than a stream of tasks (the caller sends its
-     * own task, a runner writes its own outcome), and in each of four workers they see only a quarter of the
-     * calls: they reach the JIT's top tier only after some 20,000 calls. Measured before then, the compilers of
-     * five JVMs take turns on two cores and the tail shows it (p99 2.5-4 ms after 5,000 or 20,000 warm-up calls,
-     * 1.1-1.6 ms after 40,000). So this runs rounds of 2,000 calls until the JIT compilers of this JVM and of
-     * every worker (their heartbeats' {@code jit_ms}) worked under 20 ms in total in two rounds in a row: at
-     * least 6,000 calls, at most 80,000.
+     * own task, a runner writes its own outcome), and in each of N workers they see only 1/N of the calls: the
+     * JIT compiles and recompiles them for thousands of calls per worker. Measured before then, the compilers
+     * of five JVMs take turns on two cores and it shows in the tail (p99 2.5-4 ms after 5,000 or 20,000 warm-up
+     * calls) and in the median (p50 0.533 ms after a warm-up that stopped at 10,000 calls, against 0.33-0.44 ms
+     * after 34,000-100,000, same machine, same hour, no steal; with four workers the compile bursts of 0.4-1.2 s
+     * end around 25,000 calls and blips of ~100 ms go on to ~45,000). So this runs rounds (2,000 calls and at
+     * least 2.5 s, so that every worker published a heartbeat in between) until it made at least
+     * {@code --latency-warm-up} calls (default 10,000 per worker) and the JIT compilers of this JVM and of every
+     * worker (their heartbeats' {@code jit_ms}) worked under 50 ms in total (2 % of a core) in two rounds in a
+     * row; at most twice the minimum.
      */
     private void warmUpRoundTrip(Pool p, byte[] payload) {
         CompilationMXBean ownJit = ManagementFactory.getCompilationMXBean();
+        long minCalls = latencyWarmUp != null ? Math.max(0, latencyWarmUp) : 10_000L * Math.max(1, p.status().workers().size());
+        long maxCalls = Math.max(2_000, 2 * minCalls);
         Histogram h = new Histogram(60_000_000_000L, 3);
         long jit = jitMillis(p, ownJit);
         int quiet = 0;
-        for (int calls = 2_000; calls <= 80_000; calls += 2_000) {
+        long calls = 0;
+        while (calls < maxCalls) {
             h.reset();
-            for (int i = 0; i < 2_000; i++) {
+            long roundStart = System.nanoTime();
+            int n = 0;
+            while (n < 2_000 || System.nanoTime() - roundStart < 2_500_000_000L) {
                 long t = System.nanoTime();
                 p.apply("echo", payload, Duration.ofSeconds(30));
                 h.recordValue(System.nanoTime() - t);
+                n++;
             }
+            calls += n;
             long now = jitMillis(p, ownJit);
-            quiet = now - jit < 20 ? quiet + 1 : 0;
-            System.err.printf(Locale.ROOT, "round-trip warm-up: %,d calls, p99 %.3f ms, JIT compilers %d ms in the last 2,000%n",
-                    calls, h.getValueAtPercentile(99) / 1e6, now - jit);
+            quiet = now - jit < 50 ? quiet + 1 : 0;
+            System.err.printf(Locale.ROOT, "round-trip warm-up: %,d calls, p50 %.3f ms, p99 %.3f ms, JIT compilers %d ms in the last %,d%n",
+                    calls, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, now - jit, n);
             jit = now;
-            if (calls >= 6_000 && quiet >= 2) {
+            if (calls >= minCalls && quiet >= 2) {
                 return;
             }
         }
-        System.err.println("round-trip warm-up: the JIT compilers are still busy after 80,000 calls; measuring anyway");
+        System.err.printf(Locale.ROOT, "round-trip warm-up: the JIT compilers are still busy after %,d calls; measuring anyway%n", calls);
     }
 
     /**

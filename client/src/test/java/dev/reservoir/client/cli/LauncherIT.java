@@ -71,7 +71,8 @@ class LauncherIT {
     @Test
     void benchPrintsMachineReadableLinesForEveryWorkload() throws Exception {
         Run r = run(dir.resolve("bench.log"), 300, "bench", "--workers", "2", "--threads", "2", "--noop-tasks", "3000",
-                "--sleep-tasks", "100", "--cpu-tasks", "6", "--latency-calls", "200");
+                "--sleep-tasks", "100", "--cpu-tasks", "6", "--latency-calls", "200",
+                "--latency-warm-up", "2000");
         assertThat(r.exit()).as(r.out()).isZero();
         for (String metric : List.of("noop tasks_per_s ", "latency p50_ms ", "latency p99_ms ", "latency p999_ms ", "latency ping_p99_ms ",
                 "latency host_steal_pct ", "sleep wall_over_ideal ", "cpu tasks_per_s ", "cpu efficiency ")) {
