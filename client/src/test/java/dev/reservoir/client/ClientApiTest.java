@@ -104,8 +104,11 @@ class ClientApiTest {
 
     @Test
     void aTimeoutIsNotAFailureAndTheResultCanBeFetchedLater() {
-        consumer.hold = true;
-        assertThatThrownBy(() -> pool.apply("echo", b("late"), Duration.ofMillis(200)))
+        // Open the submit connection first, so the timed task is surely queued before the caller gives up
+        // (a task still unsent at the timeout is cancelled and reported as not queued instead).
+        assertThat(pool.apply("echo", "warm").valueAsString()).isEqualTo("warm");
+        consumer.hold = true; // no outcome until released, however long the wait: the timeout is certain
+        assertThatThrownBy(() -> pool.apply("echo", b("late"), Duration.ofSeconds(2)))
                 .isInstanceOfSatisfying(ResultTimeoutException.class, e -> {
                     assertThat(e).isNotInstanceOf(TaskFailedException.class);
                     assertThat(e.getMessage()).contains("get(");
@@ -113,7 +116,7 @@ class ClientApiTest {
                     assertThat(pool.outstanding()).isZero();
                     assertThat(reservoir.pendingCount()).isZero();
                     consumer.hold = false;
-                    await().atMost(Duration.ofSeconds(10)).until(() -> pool.get(e.taskId()).isPresent());
+                    await().atMost(Duration.ofSeconds(30)).until(() -> pool.get(e.taskId()).isPresent());
                     assertThat(pool.get(e.taskId()).orElseThrow().valueAsString()).isEqualTo("late");
                 });
         assertThat(pool.get("never-submitted")).isEmpty();

@@ -74,24 +74,40 @@ class SubmitPathTest {
         }
     }
 
+    /** Sends a signal (STOP, CONT) to the redis-server process. */
+    static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -%s %d: %s", signal, pid, new String(kill.getInputStream().readAllBytes())).isZero();
+    }
+
     @Test
     void aTaskCancelledOrTimedOutBeforeItWasSentIsNeverQueued() throws Exception {
         Pool pool = reservoir.pool("paused");
+        long pid;
         try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
-            // Redis holds every client's commands for 2 s: the submitter's connection cannot be set up meanwhile.
-            admin.sendCommand(Protocol.Command.CLIENT, "PAUSE", "2000", "ALL");
+            pid = admin.info("server").lines().filter(l -> l.startsWith("process_id:"))
+                    .mapToLong(l -> Long.parseLong(l.substring("process_id:".length()).trim())).findFirst().orElseThrow();
         }
-        assertThatThrownBy(() -> pool.apply("echo", b("late"), Duration.ofMillis(300)))
-                .isInstanceOf(ResultTimeoutException.class)
-                .hasMessageContaining("could not be sent to Redis within 300 ms, so it was not queued");
-        TaskFuture cancelled = pool.submit("echo", b("cancelled"));
-        assertThat(cancelled.cancel(false)).isTrue();
-        Throwable notQueued = cancelled.accepted().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
-        assertThat(notQueued).isInstanceOf(CancellationException.class).hasMessageContaining("not queued");
-        assertThat(pool.outstanding()).isZero();
-
-        TaskFuture after = pool.submit("echo", b("after"));
-        after.accepted().get(30, TimeUnit.SECONDS); // once the pause is over
+        // Redis is frozen until this test resumes it, however long the test thread stalls: the submitter's
+        // connection cannot be set up meanwhile (connect succeeds, its PING gets no answer). A timed
+        // CLIENT PAUSE could expire before the cancel below, and CLIENT UNPAUSE is itself held by PAUSE ALL.
+        signal(pid, "STOP");
+        TaskFuture after;
+        try {
+            assertThatThrownBy(() -> pool.apply("echo", b("late"), Duration.ofMillis(300)))
+                    .isInstanceOf(ResultTimeoutException.class)
+                    .hasMessageContaining("could not be sent to Redis within 300 ms, so it was not queued");
+            TaskFuture cancelled = pool.submit("echo", b("cancelled"));
+            assertThat(cancelled.cancel(false)).isTrue();
+            Throwable notQueued = cancelled.accepted().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
+            assertThat(notQueued).isInstanceOf(CancellationException.class).hasMessageContaining("not queued");
+            assertThat(pool.outstanding()).isZero();
+            after = pool.submit("echo", b("after"));
+        } finally {
+            signal(pid, "CONT");
+        }
+        after.accepted().get(30, TimeUnit.SECONDS); // once Redis runs again
         assertThat(queued("paused")).as("only the task nobody gave up on reached Redis").isEqualTo(1);
         assertThat(pool.outstanding()).isEqualTo(1);
     }

@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * Local mode: a pool of N worker JVMs on this machine, kept at N by the same planner the operator
@@ -52,6 +53,8 @@ import redis.clients.jedis.Jedis;
  */
 public final class LocalPool implements AutoCloseable {
     private static final String WORKER_MAIN = "dev.reservoir.worker.WorkerMain";
+    /** How long the supervisor waits, while Redis is unreachable, for a dying embedded Redis's exit to show. */
+    private static final Duration REDIS_EXIT_WAIT = Duration.ofSeconds(10);
 
     /**
      * @param logDir       where worker logs go (null: a new temporary folder)
@@ -229,12 +232,14 @@ public final class LocalPool implements AutoCloseable {
                 pass();
             } catch (RuntimeException e) {
                 closeJedis();
-                // The dropped connection can arrive before Redis's exit is visible: give a dying Redis a moment.
-                if (embeddedRedis != null) {
-                    embeddedRedis.awaitExit(Duration.ofSeconds(1));
+                if (embeddedRedis != null && e instanceof JedisConnectionException) {
+                    awaitEmbeddedRedisExitWhileUnreachable();
                 }
                 if (embeddedRedisDied()) {
                     return;
+                }
+                if (!isRunning()) {
+                    break; // closed while we waited: nothing to retry
                 }
                 // A Redis named by the spec is not ours to restart: wait for it to come back.
                 options.events().accept("supervisor: " + e.getMessage() + " (retrying)");
@@ -242,6 +247,32 @@ public final class LocalPool implements AutoCloseable {
             sleep(options.interval().toMillis());
         }
         closeJedis();
+    }
+
+    /**
+     * A dropped connection or refused connect usually means our embedded Redis is dying, and on a
+     * loaded machine its exit can take seconds to become visible; deciding too early would report a
+     * retry loop instead of its death. So wait for the exit (up to {@link #REDIS_EXIT_WAIT}, returning
+     * as soon as it exits) while Redis stays unreachable: nothing can be supervised without it anyway.
+     * Supervision stays responsive: a Redis that answers a PING again was only briefly unreachable
+     * (the caller then retries at once), other errors (Redis answered) never wait, and close() ends the wait.
+     */
+    private void awaitEmbeddedRedisExitWhileUnreachable() {
+        long deadline = System.nanoTime() + REDIS_EXIT_WAIT.toNanos();
+        while (isRunning() && System.nanoTime() < deadline) {
+            if (embeddedRedis.awaitExit(Duration.ofMillis(250)) || answersPing()) {
+                return;
+            }
+        }
+    }
+
+    private boolean answersPing() {
+        try (Jedis probe = endpoint.connect("reservoir-local-probe", Duration.ofSeconds(1))) {
+            probe.ping();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -84,7 +84,10 @@ class CliTest {
 
     @Test
     void aTimeoutIsExitCode4() {
-        Run r = run(at("apply", "--timeout", "100ms", "sleep", "2000"));
+        // Long enough for this run's fresh client to connect and queue the task on a loaded machine (else it
+        // reports "not queued"), and 4 s short of the handler's sleep, so no result can beat it (a longer sleep
+        // only delays the pool's drain at close).
+        Run r = run(at("apply", "--timeout", "2s", "sleep", "6000"));
         assertThat(r.exit()).isEqualTo(ExitCodes.TIMEOUT);
         assertThat(r.err()).startsWith("error: no result for task").contains("get(");
     }
