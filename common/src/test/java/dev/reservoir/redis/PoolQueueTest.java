@@ -63,12 +63,19 @@ class PoolQueueTest {
         assertThat(wrong).containsExactly(false);
         assertThat(queue.result(jedis, "a")).isNull();
 
+        // complete() picks the bucket from its own clock read, taken between these two: across a minute
+        // boundary the two name different buckets, and the one written is one of them
+        long before = System.currentTimeMillis();
         boolean[] right = queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        long after = System.currentTimeMillis();
         assertThat(right).containsExactly(true);
         assertThat(queue.result(jedis, "a").valueAsString()).isEqualTo("A");
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
-        String bucket = keys.resultBucket(System.currentTimeMillis());
+        List<String> candidates = java.util.stream.Stream.of(before, after).map(keys::resultBucket).distinct().toList();
+        List<String> written = candidates.stream().filter(b -> jedis.hexists(b, "a")).toList();
+        assertThat(written).as("the result is in the bucket of the minute it was written (one of %s)", candidates).hasSize(1);
+        String bucket = written.getFirst();
         assertThat(jedis.ttl(bucket)).as("the bucket lives the result TTL").isBetween(1L, 60L);
         assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).as("the bucket is indexed for get()").contains(bucket);
         assertThat(queue.inFlight(jedis)).isZero();
@@ -230,15 +237,20 @@ class PoolQueueTest {
     }
 
     @Test
-    void reclaimReturnsDeliveryCountAndRenewProtectsRunningTasks() throws InterruptedException {
+    void reclaimReturnsDeliveryCountAndRenewProtectsRunningTasks() {
         queue.submit(jedis, task("x"));
         queue.submit(jedis, task("y"));
         List<StreamEntry> claimed = queue.read(jedis, "dead-worker", 10, Duration.ofMillis(100));
         assertThat(claimed).hasSize(2);
-        Thread.sleep(60);
+        // Both claims left unrenewed for a minute, without waiting one: XCLAIM to the same owner with IDLE sets
+        // their idle time, and JUSTID leaves their delivery count alone. A visibility timeout of 30 s then leaves
+        // far more room than any scheduling delay between the renew and the reclaim below.
+        for (StreamEntry e : claimed) {
+            jedis.sendCommand(Protocol.Command.XCLAIM, keys.tasks(), PoolKeys.GROUP, "dead-worker", "0", e.id(), "IDLE", "60000", "JUSTID");
+        }
         // the owner renews y only: x can be reclaimed, y cannot
         assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(1).id()))).isEmpty();
-        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofMillis(50), 10);
+        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 10);
         assertThat(reclaimed).extracting(StreamEntry::id).containsExactly(claimed.get(0).id());
         assertThat(reclaimed.getFirst().deliveries()).isEqualTo(2);
         // the old owner learns it lost x

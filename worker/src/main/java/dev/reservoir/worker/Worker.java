@@ -989,6 +989,16 @@ public final class Worker implements AutoCloseable {
         completer.interrupt();
         joinQuietly(completer, Duration.ofSeconds(5));
         housekeeper.shutdownNow();
+        // shutdownNow does not wait for a housekeeping run already under way: a heartbeat being published now
+        // would land after the heartbeat is removed (drainAndStop) and show this stopped worker until it expires.
+        // Bounded: a call stuck on an unresponsive Redis must not hold up the stop for its whole socket timeout.
+        try {
+            if (!housekeeper.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.fine("housekeeping still running after 5s (Redis slow to answer?); stopping without waiting for it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void awaitStopped() {

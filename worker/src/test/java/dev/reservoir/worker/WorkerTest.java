@@ -55,12 +55,36 @@ class WorkerTest {
     }
 
     private Worker startWorker(TestPool pool, Map<String, String> extra) {
+        return startWorker(pool, extra, HandlerRegistry.load(null));
+    }
+
+    private Worker startWorker(TestPool pool, Map<String, String> extra, HandlerRegistry handlers) {
         Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", redis.url(),
                 "RESERVOIR_WORKER_ID", "w-" + pool.keys.pool(), "RESERVOIR_THREADS", "4", "RESERVOIR_HTTP_PORT", "0",
                 "RESERVOIR_VISIBILITY_TIMEOUT", "2s", "RESERVOIR_MEMORY_BLOCK_SIZE", "4Ki"));
         env.putAll(extra);
-        worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
+        worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), handlers).start();
         return worker;
+    }
+
+    /**
+     * A handler named "gated" that counts its runs and returns its payload only once {@code gate} is open: a
+     * task that is surely still running at a given point of a test, however late the test thread gets there.
+     */
+    private static TaskHandler gated(java.util.concurrent.CountDownLatch gate, AtomicInteger runs) {
+        return new TaskHandler() {
+            @Override
+            public String name() {
+                return "gated";
+            }
+
+            @Override
+            public byte[] handle(dev.reservoir.worker.handler.TaskContext context) throws Exception {
+                runs.incrementAndGet();
+                gate.await();
+                return context.payloadBytes();
+            }
+        };
     }
 
     @Test
@@ -231,22 +255,39 @@ class WorkerTest {
     @Test
     void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
         TestPool pool = pool();
-        pool.submitMany(6, "d", "sleep", () -> "1500"); // long enough that none finishes between the await and the drain
-        startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"));
+        // the running tasks cannot finish (nor the prefetched ones start) until the gate opens, however slow this thread is
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        pool.submitMany(6, "d", "gated", () -> "x");
+        startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"), HandlerRegistry.of(List.of(gated(gate, runs))));
+        Worker first = worker;
         try (Jedis jedis = pool.jedis()) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 2 && pool.queue.inFlight(jedis) == 4);
-            worker.drainAndStop();
-            assertThat(worker.state()).isEqualTo(WorkerState.STOPPED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.heartbeat().busyThreads() == 2 && pool.queue.inFlight(jedis) == 4);
+            Thread drain = Thread.ofPlatform().name("test-drain").start(first::drainAndStop);
+            try {
+                // the prefetched tasks are handed back at once, while the running ones are still running
+                await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.stats(jedis).getOrDefault("handed_back", 0L) == 2L);
+                assertThat(first.state()).isEqualTo(WorkerState.DRAINING);
+                assertThat(pool.replies()).isEmpty();
+            } finally {
+                gate.countDown();
+            }
+            drain.join(Duration.ofSeconds(30));
+            assertThat(first.state()).isEqualTo(WorkerState.STOPPED);
             // the two running tasks finished; the two prefetched ones and the two never claimed are back in the queue
             assertThat(pool.replies()).hasSize(2);
+            assertThat(runs.get()).as("only the two running tasks were started").isEqualTo(2);
             assertThat(pool.queue.inFlight(jedis)).isZero();
             assertThat(pool.queue.backlog(jedis)).isEqualTo(4);
             assertThat(pool.queue.stats(jedis)).containsEntry("handed_back", 2L);
-            assertThat(pool.queue.heartbeats(jedis)).isEmpty();
+            // within 2s: a heartbeat published after the removal would live its 5s TTL
+            await().atMost(Duration.ofSeconds(2)).until(() -> pool.queue.heartbeats(jedis).isEmpty());
+        } finally {
+            gate.countDown();
         }
         worker = null;
         // a new worker finishes the rest: nothing lost
-        startWorker(pool, Map.of("RESERVOIR_WORKER_ID", "second"));
+        startWorker(pool, Map.of("RESERVOIR_WORKER_ID", "second"), HandlerRegistry.of(List.of(gated(gate, runs))));
         assertThat(pool.awaitReplies(6, Duration.ofSeconds(20))).hasSize(6).allSatisfy((id, list) -> assertThat(list).hasSize(1));
     }
 
@@ -255,13 +296,21 @@ class WorkerTest {
         RedisServerProcess own = RedisServerProcess.onFreePort(true).start();
         try {
             TestPool pool = new TestPool("down" + POOLS.incrementAndGet(), own.port());
-            pool.submit("slow", "sleep", "800");
+            // the task returns only once Redis is dead: its outcome surely cannot be written
+            java.util.concurrent.CountDownLatch redisDead = new java.util.concurrent.CountDownLatch(1);
+            AtomicInteger runs = new AtomicInteger();
+            HandlerRegistry handlers = HandlerRegistry.of(List.of(gated(redisDead, runs)));
+            pool.submit("slow", "gated", "x");
             Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", own.url(),
                     "RESERVOIR_WORKER_ID", "first", "RESERVOIR_THREADS", "1", "RESERVOIR_HTTP_PORT", "-1",
                     "RESERVOIR_VISIBILITY_TIMEOUT", "1s", "RESERVOIR_DRAIN_TIMEOUT", "5s"));
-            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 1);
-            own.kill();
+            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), handlers).start();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> worker.heartbeat().busyThreads() == 1);
+                own.kill(); // returns once the process is gone
+            } finally {
+                redisDead.countDown();
+            }
             // the task finishes but its outcome cannot be written; the drain must still end, in bounded time
             assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
                 worker.drainAndStop();
@@ -269,7 +318,7 @@ class WorkerTest {
             })).isEqualTo(WorkerState.STOPPED);
             own.start(); // same data (append-only file): the task is still claimed by the stopped worker
             env.put("RESERVOIR_WORKER_ID", "second");
-            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.load(null)).start();
+            worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), handlers).start();
             Map<String, List<TaskResult>> results = pool.awaitReplies(1, Duration.ofSeconds(30));
             assertThat(results.get("slow")).hasSize(1);
             assertThat(results.get("slow").getFirst().worker()).isEqualTo("second");
@@ -347,10 +396,13 @@ class WorkerTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         pool.submit("h", "echo", "x");
         pool.awaitReplies(1, Duration.ofSeconds(10));
-        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("reservoir_tasks_total{outcome=\"ok\"} 1.0").contains("reservoir_memory_blocks_allocated")
-                .contains("reservoir_task_duration_seconds_bucket");
+        // the counter goes up just after the write that made the reply visible: a scrape may come in between
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("reservoir_tasks_total{outcome=\"ok\"} 1.0").contains("reservoir_memory_blocks_allocated")
+                    .contains("reservoir_task_duration_seconds_bucket");
+        });
         var drain = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/drain"))
                 .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(drain.statusCode()).isEqualTo(202);

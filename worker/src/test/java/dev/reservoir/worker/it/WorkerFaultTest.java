@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.reservoir.protocol.ErrorTypes;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
+import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.RedisServerProcess;
 import dev.reservoir.worker.TestPool;
 import java.time.Duration;
@@ -60,6 +61,17 @@ class WorkerFaultTest {
         return w;
     }
 
+    /** Sends a signal (STOP, CONT, ...) to a worker process. */
+    private static void signal(WorkerProcess w, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(w.process.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -%s %s", signal, w.id).isZero();
+    }
+
+    /** Claims the consumer holds in Redis (its pending entries). */
+    private static long claimsOf(TestPool pool, Jedis jedis, String consumer) {
+        return pool.queue.inFlightByConsumer(jedis).getOrDefault(consumer, 0L);
+    }
+
     private static void assertExactlyOnceOk(Map<String, List<TaskResult>> results, int n) {
         assertThat(results).hasSize(n);
         results.forEach((id, list) -> {
@@ -72,17 +84,42 @@ class WorkerFaultTest {
     void killNineOfAWorkerMidBatchLosesNoTaskAndDuplicatesNoResult() throws Exception {
         redis = RedisServerProcess.onFreePort(false).start();
         TestPool pool = new TestPool("kill" + POOLS.incrementAndGet(), redis.port());
-        pool.submitMany(300, "t", "sleep", () -> "20");
         WorkerProcess victim = startWorker("victim", env(pool));
         startWorker("survivor-1", env(pool));
         startWorker("survivor-2", env(pool));
         try (Jedis jedis = pool.jedis()) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> pool.replies().size() >= 60
-                    && pool.queue.inFlightByConsumer(jedis).getOrDefault("victim", 0L) > 0);
+            // All three consuming before the batch goes in, so the victim gets its share however late its JVM starts;
+            // 300 x 100 ms is 2.5 s of work for the 12 threads: plenty left when the victim dies.
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.queue.heartbeats(jedis).stream()
+                    .filter(h -> h.state() == WorkerState.RUNNING).count() == 3);
+            pool.submitMany(300, "t", "sleep", () -> "100");
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.replies().size() >= 60);
+            // Freeze the victim and look at its claims: stopped, it can neither finish nor claim, so claims seen now are
+            // claims it dies with (the pause lets a write it sent just before the stop reach Redis first). Holding none at
+            // that instant (between tasks), it goes on and is looked at again.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long frozenWith;
+            while (true) {
+                signal(victim, "STOP");
+                Thread.sleep(200);
+                frozenWith = claimsOf(pool, jedis, "victim");
+                if (frozenWith > 0 || System.nanoTime() > deadline) {
+                    break;
+                }
+                signal(victim, "CONT");
+                Thread.sleep(20);
+            }
+            assertThat(frozenWith).as("claims of the victim when it is killed").isPositive();
             victim.kill9();
+            // Once Redis has dropped its connections it has run every command the victim sent: what it still owns now
+            // can only leave it by being reclaimed (survivors may already have reclaimed some: those count as well).
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jedis.clientList().contains("-victim "));
+            long held = claimsOf(pool, jedis, "victim");
             Map<String, List<TaskResult>> results = pool.awaitReplies(300, Duration.ofSeconds(90));
             assertExactlyOnceOk(results, 300);
-            assertThat(pool.queue.stats(jedis).get("reclaimed")).as("the victim's claimed tasks were reclaimed").isPositive();
+            assertThat(pool.queue.stats(jedis).get("reclaimed")).as("the victim's claimed tasks (%d at its death) were reclaimed", held)
+                    .isPositive().isGreaterThanOrEqualTo(held);
+            assertThat(claimsOf(pool, jedis, "victim")).isZero();
             assertThat(pool.queue.inFlight(jedis)).isZero();
             assertThat(pool.queue.backlog(jedis)).isZero();
         }
@@ -146,21 +183,31 @@ class WorkerFaultTest {
     void sigtermMidBatchFinishesInFlightTasksHandsBackTheRestAndExitsZero() throws Exception {
         redis = RedisServerProcess.onFreePort(false).start();
         TestPool pool = new TestPool("term" + POOLS.incrementAndGet(), redis.port());
-        pool.submitMany(20, "s", "sleep", () -> "300");
+        // Two long tasks first: claimed first, they take both threads (runners start claims in order) and keep them for
+        // 5 s, so the tasks claimed after them surely wait unstarted when the signal comes, however late it comes.
+        pool.submit("long0", "sleep", "5000");
+        pool.submit("long1", "sleep", "5000");
+        pool.submitMany(18, "s", "sleep", () -> "300");
         WorkerProcess worker = startWorker("draining", env(pool, "RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"));
         try (Jedis jedis = pool.jedis()) {
-            // 2 running and at least one claimed but not started (with 300 ms tasks the time-bounded prefetch
-            // keeps 1 of the 2 once a few runs have been seen)
-            await().atMost(Duration.ofSeconds(60)).until(() -> pool.replies().size() >= 2
-                    && pool.queue.inFlightByConsumer(jedis).getOrDefault("draining", 0L) >= 3);
+            // 2 running and 2 claimed but not started (no run seen yet: the whole prefetch of 2 is in effect). 4 is the most
+            // it can hold (threads + prefetch) and no slot frees until a long task ends, so these are its claims at the signal.
+            await().atMost(Duration.ofSeconds(60)).until(() -> claimsOf(pool, jedis, "draining") == 4);
+            long held = claimsOf(pool, jedis, "draining");
             worker.terminate();
             assertThat(worker.awaitExit(30)).isZero();
             assertThat(worker.log()).contains("draining").contains("stopped");
             assertThat(pool.queue.inFlight(jedis)).as("nothing left claimed by the stopped worker").isZero();
-            assertThat(pool.queue.stats(jedis).get("handed_back")).isPositive();
-            assertThat(pool.queue.heartbeats(jedis)).isEmpty();
-            int done = pool.replies().size();
-            assertThat(done).isLessThan(20);
+            assertThat(pool.queue.stats(jedis).get("handed_back")).as("the %d claims beyond the 2 running tasks were handed back", held - 2)
+                    .isEqualTo(held - 2);
+            // within 2s: a heartbeat published after the removal would live its 5s TTL
+            await().atMost(Duration.ofSeconds(2)).until(() -> pool.queue.heartbeats(jedis).isEmpty());
+            Map<String, List<TaskResult>> finished = pool.replies();
+            assertThat(finished).as("the running tasks finished, nothing else was started").containsOnlyKeys("long0", "long1");
+            finished.values().forEach(list -> assertThat(list).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(TaskStatus.OK);
+                assertThat(r.worker()).isEqualTo("draining");
+            }));
             startWorker("successor", env(pool));
             assertExactlyOnceOk(pool.awaitReplies(20, Duration.ofSeconds(60)), 20);
         }
