@@ -52,6 +52,8 @@ class OperatorEndToEndTest {
     static final String NS = "e2e";
     static final String POOL = "batch";
     static final int TASKS = 600;
+    /** Submitted at the start; the other {@code TASKS - FIRST_BATCH} right before the scale-down, so that it meets a backlog. */
+    static final int FIRST_BATCH = 400;
 
     @KubernetesTestServer
     KubernetesServer server;
@@ -104,14 +106,10 @@ class OperatorEndToEndTest {
                 awaitReady(kubelet, 3);
                 PoolQueue queue = new PoolQueue(POOL);
                 List<String> ids = new ArrayList<>();
-                for (int i = 0; i < TASKS; i++) {
-                    String id = "task-" + i;
-                    queue.submit(jedis, Task.of(id, "sleep", "100".getBytes(), null));
-                    ids.add(id);
-                }
-                // A crash mid-batch: SIGKILL one busy worker.
-                await().atMost(Duration.ofSeconds(60)).until(() -> queue.inFlight(jedis) > 0);
+                submit(queue, jedis, ids, 0, FIRST_BATCH);
+                // A crash mid-batch: SIGKILL one busy worker (one that holds claims, so that they must be reclaimed).
                 String victim = podNames().getFirst();
+                await().atMost(Duration.ofSeconds(60)).until(() -> queue.inFlightByConsumer(jedis).getOrDefault(victim, 0L) > 0);
                 kubelet.kill(victim);
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                     assertThat(podNames()).doesNotContain(victim).hasSize(3);
@@ -120,7 +118,10 @@ class OperatorEndToEndTest {
 
                 // Scale down while every worker is busy: the operator drains one (POST /drain), the worker finishes
                 // what it holds and exits 0, and only then is its pod deleted.
+                // The rest of the batch goes in only now, however long the replacement took: the three workers hold at
+                // most threads + prefetch claims each, so the backlog is positive whatever the first batch left.
                 awaitReady(kubelet, 3);
+                submit(queue, jedis, ids, FIRST_BATCH, TASKS);
                 assertThat(queue.backlog(jedis)).as("still busy when scaling down").isPositive();
                 scale(2);
                 // Done when the drained worker has exited 0 and its pod is gone. (Counting Running pods is not enough:
@@ -212,6 +213,14 @@ class OperatorEndToEndTest {
         }
     }
 
+    private static void submit(PoolQueue queue, Jedis jedis, List<String> ids, int from, int to) {
+        for (int i = from; i < to; i++) {
+            String id = "task-" + i;
+            queue.submit(jedis, Task.of(id, "sleep", "100".getBytes(), null));
+            ids.add(id);
+        }
+    }
+
     private void scale(int replicas) {
         // A merge patch without resourceVersion, like kubectl scale: the status changes too often for an edit's lock.
         client.resources(WorkerPool.class).inNamespace(NS).withName(POOL)
@@ -229,6 +238,9 @@ class OperatorEndToEndTest {
             assertThat(status).isNotNull();
             assertThat(status.readyReplicas).isEqualTo(n);
             assertThat(kubelet.running()).isEqualTo(n);
+            // A live process is not a serving worker, and the status may still count a pod that was just killed:
+            // every running worker must have been seen ready (and its pod marked so) before the next step.
+            assertThat(kubelet.ready()).isEqualTo(n);
         });
     }
 

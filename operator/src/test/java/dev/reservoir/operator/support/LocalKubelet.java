@@ -61,6 +61,8 @@ public final class LocalKubelet implements AutoCloseable {
     public final List<String> deletedWhileReady = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Pods whose worker answered GET /ready with 200 at some point. */
     private final java.util.Set<String> becameReady = ConcurrentHashMap.newKeySet();
+    /** Pods whose Ready condition has been written to the API (after {@link #becameReady}). */
+    private final java.util.Set<String> reportedReady = ConcurrentHashMap.newKeySet();
     /** Pods started, in order. */
     public final List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -105,6 +107,7 @@ public final class LocalKubelet implements AutoCloseable {
             } else if (p != null && !ready(pod) && readyEndpoint(name)) {
                 becameReady.add(name);
                 setStatus(name, running(true));
+                reportedReady.add(name);
             }
         }
         // Deleted from the API: stop the process like a kubelet (SIGTERM; the worker drains and exits).
@@ -223,6 +226,11 @@ public final class LocalKubelet implements AutoCloseable {
 
     public int running() {
         return (int) processes.values().stream().filter(Process::isAlive).count();
+    }
+
+    /** Live workers that answered GET /ready and whose pod has been marked Ready in the API. */
+    public int ready() {
+        return (int) processes.entrySet().stream().filter(e -> e.getValue().isAlive() && reportedReady.contains(e.getKey())).count();
     }
 
     /** Every worker log, for a failing test to print. */
