@@ -49,11 +49,37 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port nothing listens on, chosen below the kernel's ephemeral range when it can be: a port the kernel
+     * hands out for {@code bind(0)} is also the source port of outgoing connections, so between this call and
+     * the server's bind any connection could take it, and a client reconnecting in a loop to a server that is
+     * down can even connect to itself on it (TCP simultaneous open), which then keeps the server from coming back.
+     */
     public static int freePort() {
+        int below = ephemeralRangeStart();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; below > 20_000 && i < 50; i++) {
+            int port = random.nextInt(20_000, below);
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux), else the IANA one. */
+    static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 49_152;
         }
     }
 
