@@ -247,11 +247,7 @@ final class BenchCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "latency: measuring %,d calls%n", latencyCalls);
         Histogram h = new Histogram(60_000_000_000L, 3);
         CpuMeter.Sample before = cpu.sample();
-        for (int i = 0; i < latencyCalls; i++) {
-            long t = System.nanoTime();
-            p.apply("echo", x, Duration.ofSeconds(30));
-            h.recordValue(System.nanoTime() - t);
-        }
+        roundTrips(p, x, latencyCalls, 0, h); // the warm-up's own loop, compiled by now: no OSR compile mid-measurement
         double p50 = h.getValueAtPercentile(50) / 1e6;
         double p99 = h.getValueAtPercentile(99) / 1e6;
         double p999 = h.getValueAtPercentile(99.9) / 1e6;
@@ -287,14 +283,7 @@ final class BenchCommand implements Callable<Integer> {
         long calls = 0;
         while (calls < maxCalls) {
             h.reset();
-            long roundStart = System.nanoTime();
-            int n = 0;
-            while (n < 2_000 || System.nanoTime() - roundStart < 2_500_000_000L) {
-                long t = System.nanoTime();
-                p.apply("echo", payload, Duration.ofSeconds(30));
-                h.recordValue(System.nanoTime() - t);
-                n++;
-            }
+            int n = roundTrips(p, payload, 2_000, 2_500_000_000L, h);
             calls += n;
             long now = jitMillis(p, ownJit);
             quiet = now - jit < 50 ? quiet + 1 : 0;
@@ -306,6 +295,19 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         System.err.printf(Locale.ROOT, "round-trip warm-up: the JIT compilers are still busy after %,d calls; measuring anyway%n", calls);
+    }
+
+    /** Synchronous echo calls one at a time, at least {@code calls} and for at least {@code minNanos}, into {@code h}; returns how many. */
+    private static int roundTrips(Pool p, byte[] payload, int calls, long minNanos, Histogram h) {
+        long start = System.nanoTime();
+        int n = 0;
+        while (n < calls || System.nanoTime() - start < minNanos) {
+            long t = System.nanoTime();
+            p.apply("echo", payload, Duration.ofSeconds(30));
+            h.recordValue(System.nanoTime() - t);
+            n++;
+        }
+        return n;
     }
 
     /**
