@@ -3,8 +3,10 @@ package dev.reservoir.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -17,9 +19,14 @@ class RedisServerProcessTest {
     @Test
     void freePortsAreBelowTheEphemeralRangeAndFree() throws IOException {
         int ephemeral = RedisServerProcess.ephemeralRangeStart();
-        if (Files.exists(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
-            String first = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0];
-            assertThat(ephemeral).isEqualTo(Integer.parseInt(first));
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        if (Files.exists(range)) {
+            // read independently (an InputStream reads to EOF; Files.readString gave "3" on this /proc file)
+            String text;
+            try (InputStream in = Files.newInputStream(range)) {
+                text = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            }
+            assertThat(ephemeral).isEqualTo(Integer.parseInt(text.trim().split("\\s+")[0])).isGreaterThan(1023);
         }
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < 20; i++) {

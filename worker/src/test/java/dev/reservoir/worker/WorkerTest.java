@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +72,7 @@ class WorkerTest {
      * A handler named "gated" that counts its runs and returns its payload only once {@code gate} is open: a
      * task that is surely still running at a given point of a test, however late the test thread gets there.
      */
-    private static TaskHandler gated(java.util.concurrent.CountDownLatch gate, AtomicInteger runs) {
+    private static TaskHandler gated(CountDownLatch gate, AtomicInteger runs) {
         return new TaskHandler() {
             @Override
             public String name() {
@@ -256,7 +257,7 @@ class WorkerTest {
     void drainFinishesRunningTasksAndHandsBackTheRest() throws Exception {
         TestPool pool = pool();
         // the running tasks cannot finish (nor the prefetched ones start) until the gate opens, however slow this thread is
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
         pool.submitMany(6, "d", "gated", () -> "x");
         startWorker(pool, Map.of("RESERVOIR_THREADS", "2", "RESERVOIR_PREFETCH", "2"), HandlerRegistry.of(List.of(gated(gate, runs))));
@@ -297,7 +298,7 @@ class WorkerTest {
         try {
             TestPool pool = new TestPool("down" + POOLS.incrementAndGet(), own.port());
             // the task returns only once Redis is dead: its outcome surely cannot be written
-            java.util.concurrent.CountDownLatch redisDead = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch redisDead = new CountDownLatch(1);
             AtomicInteger runs = new AtomicInteger();
             HandlerRegistry handlers = HandlerRegistry.of(List.of(gated(redisDead, runs)));
             pool.submit("slow", "gated", "x");

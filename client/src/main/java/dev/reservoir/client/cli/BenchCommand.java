@@ -271,12 +271,12 @@ final class BenchCommand implements Callable<Integer> {
      * least 2.5 s, so that every worker published a heartbeat in between) until it made at least
      * {@code --latency-warm-up} calls (default 10,000 per worker) and the JIT compilers of this JVM and of every
      * worker (their heartbeats' {@code jit_ms}) worked under 50 ms in total (2 % of a core) in two rounds in a
-     * row; at most twice the minimum.
+     * row; at most twice the minimum (and 4,000).
      */
     private void warmUpRoundTrip(Pool p, byte[] payload) {
         CompilationMXBean ownJit = ManagementFactory.getCompilationMXBean();
         long minCalls = latencyWarmUp != null ? Math.max(0, latencyWarmUp) : 10_000L * Math.max(1, p.status().workers().size());
-        long maxCalls = Math.max(2_000, 2 * minCalls);
+        long maxCalls = Math.max(4_000, 2 * minCalls); // room for the two quiet rounds
         Histogram h = new Histogram(60_000_000_000L, 3);
         long jit = jitMillis(p, ownJit);
         int quiet = 0;
