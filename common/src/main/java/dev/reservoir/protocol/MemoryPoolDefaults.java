@@ -1,5 +1,7 @@
 package dev.reservoir.protocol;
 
+import dev.reservoir.spec.SettingDefaults;
+
 /**
  * The memory pool's block counts when a WorkerPool leaves them unset: the worker derives them, and the
  * operator (to size the pod) and local mode (to check and show them) compute the same numbers here.
@@ -7,9 +9,9 @@ package dev.reservoir.protocol;
  */
 public final class MemoryPoolDefaults {
     /** Most blocks a pool may start with (RESERVOIR_MEMORY_BLOCKS, memoryPool.blocks). */
-    public static final int MAX_BLOCKS_LIMIT_START = 1 << 20;
+    public static final int MAX_BLOCKS_LIMIT_START = SettingDefaults.BLOCKS_MAX;
     /** Most blocks a pool may grow to (RESERVOIR_MEMORY_MAX_BLOCKS, memoryPool.maxBlocks). */
-    public static final int MAX_BLOCKS_LIMIT = 1 << 22;
+    public static final int MAX_BLOCKS_LIMIT = SettingDefaults.MAX_BLOCKS_MAX;
 
     private MemoryPoolDefaults() {
     }

@@ -12,6 +12,8 @@ import dev.reservoir.protocol.TaskStatus;
 import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.StreamEntry;
+import dev.reservoir.spec.Dispatch;
+import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.worker.handler.HandlerRegistry;
 import dev.reservoir.worker.handler.NonRetryableException;
 import dev.reservoir.worker.handler.TaskHandler;
@@ -134,7 +136,7 @@ public final class Worker implements AutoCloseable {
         this.prefetchBound = new PrefetchBound(config.threads(), config.slots() - config.threads());
         this.redis = config.redis().pool("reservoir-worker-" + config.workerId(), 8);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(platform("reservoir-housekeeper"));
-        ThreadFactory runnerFactory = config.threadMode() == WorkerConfig.ThreadMode.VIRTUAL
+        ThreadFactory runnerFactory = config.threadMode() == ThreadMode.VIRTUAL
                 ? Thread.ofVirtual().name("reservoir-runner-", 0).factory()
                 : Thread.ofPlatform().name("reservoir-runner-", 0).factory();
         this.runners = new RunnerPool<>(config.threads(), runnerFactory, this::runIfStillQueued);
@@ -174,7 +176,7 @@ public final class Worker implements AutoCloseable {
         housekeeper.scheduleWithFixedDelay(this::trimStream, 1000, 1000, TimeUnit.MILLISECONDS);
         housekeeper.scheduleAtFixedRate(metrics.clock::tick, WorkerMetrics.CoarseClock.TICK_MILLIS, WorkerMetrics.CoarseClock.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
-        if (!"sharedqueue".equalsIgnoreCase(config.dispatch())) {
+        if (config.dispatch() != Dispatch.SharedQueue) {
             LOG.warning("dispatch=" + config.dispatch() + ": chosen-worker routing is not built yet; this worker consumes the shared"
                     + " queue (the client refuses to submit to such pools, so nothing waits in an inbox)");
         }

@@ -2,16 +2,19 @@ package dev.reservoir.worker;
 
 import static dev.reservoir.protocol.WorkerEnv.*;
 
-import dev.reservoir.protocol.MemoryPoolDefaults;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
+import dev.reservoir.spec.Dispatch;
+import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.worker.memory.LeakDetection;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,33 +24,23 @@ import java.util.function.Function;
 /**
  * Everything a worker is told at start, read from {@code RESERVOIR_*} environment variables (the
  * operator sets them on pods, local mode on child processes) and {@code --name=value} flags (which win).
- * {@link #fromEnvironment} validates every value and reports all problems at once, one line each,
- * naming the variable and what to do. Meanings and defaults: docs/configuration.md.
+ * The pool's settings (threads, memory pool, queue, ...) are read with the one definition the operator
+ * and local mode use ({@link PoolSettings}, {@link dev.reservoir.spec.Setting}); the rest are this
+ * process's own. {@link #fromEnvironment} validates every value and reports all problems at once, one
+ * line each, naming the variable and what to do. Meanings and defaults: docs/configuration.md.
  */
 public record WorkerConfig(
         String pool,
         String workerId,
         RedisEndpoint redis,
-        int threads,
-        ThreadMode threadMode,
-        int prefetch,
-        int blockSize,
-        int blocks,
-        int maxBlocks,
+        PoolSettings settings,
         Duration memoryWait,
         LeakDetection leakDetection,
-        Duration visibilityTimeout,
-        int maxAttempts,
         Duration taskTimeout,
         Duration resultTtl,
-        long maxTasksPerWorker,
-        Duration drainTimeout,
         int httpPort,
         Path handlersDir,
-        Duration heartbeatInterval,
-        String dispatch) {
-
-    public enum ThreadMode { PLATFORM, VIRTUAL }
+        Duration heartbeatInterval) {
 
     /** Raised with every problem found, one per line. */
     public static final class InvalidConfigException extends RuntimeException {
@@ -64,7 +57,7 @@ public record WorkerConfig(
     }
 
     public static WorkerConfig fromEnvironment(Map<String, String> env, String[] args) {
-        Map<String, String> values = new java.util.HashMap<>(env);
+        Map<String, String> values = new HashMap<>(env);
         List<String> problems = new ArrayList<>();
         for (String arg : args) {
             // --threads=8 → RESERVOIR_THREADS=8
@@ -92,43 +85,71 @@ public record WorkerConfig(
         } catch (IllegalArgumentException e) {
             problems.add(REDIS_URL + ": " + e.getMessage());
         }
-        int threads = (int) r.number(THREADS, Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 1024);
-        ThreadMode mode = r.choice(THREAD_MODE, ThreadMode.PLATFORM);
-        int prefetch = (int) r.number(PREFETCH, 1, 0, 1024);
-        long blockSize = r.bytes(BLOCK_SIZE, 64 * 1024, 64, 64L * 1024 * 1024);
-        int blocks = (int) r.number(BLOCKS, MemoryPoolDefaults.blocks(threads, prefetch), 1, MemoryPoolDefaults.MAX_BLOCKS_LIMIT_START);
-        int maxBlocks = (int) r.number(MAX_BLOCKS, MemoryPoolDefaults.maxBlocks(blocks, threads, prefetch), 1, MemoryPoolDefaults.MAX_BLOCKS_LIMIT);
-        if (maxBlocks < blocks) {
-            problems.add(MAX_BLOCKS + "=" + maxBlocks + " is below " + BLOCKS + "=" + blocks + ": maxBlocks must be >= blocks");
-        }
+        PoolSettings settings = PoolSettings.fromEnv(values, problems);
         Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
-        Duration visibility = r.duration(VISIBILITY_TIMEOUT, Duration.ofSeconds(30));
-        if (visibility.toMillis() < 300) {
-            problems.add(VISIBILITY_TIMEOUT + "=" + Quantities.formatDuration(visibility) + " is too short: use at least 300ms (claims are renewed every third of it)");
-        }
-        int maxAttempts = (int) r.number(MAX_ATTEMPTS, 3, 1, 1000);
         Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
         Duration resultTtl = r.duration(RESULT_TTL, Duration.ofHours(24));
-        long maxTasks = r.number(MAX_TASKS_PER_WORKER, 0, 0, Long.MAX_VALUE);
-        Duration drainTimeout = r.duration(DRAIN_TIMEOUT, Duration.ofSeconds(60));
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
         Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
-        String dispatch = r.text(DISPATCH, "SharedQueue");
-        if (!List.of("sharedqueue", "roundrobin", "random").contains(dispatch.toLowerCase(Locale.ROOT))) {
-            problems.add(DISPATCH + "='" + dispatch + "' is not one of SharedQueue, RoundRobin, Random");
-        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new WorkerConfig(pool, workerId, redis, threads, mode, prefetch, (int) blockSize, blocks, maxBlocks, memoryWait,
-                leakDetection, visibility, maxAttempts, taskTimeout, resultTtl, maxTasks, drainTimeout, httpPort, Path.of(handlersDir), heartbeat, dispatch);
+        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, resultTtl, httpPort,
+                Path.of(handlersDir), heartbeat);
+    }
+
+    public int threads() {
+        return settings.threads();
+    }
+
+    public ThreadMode threadMode() {
+        return settings.threadMode();
+    }
+
+    public int prefetch() {
+        return settings.prefetch();
+    }
+
+    /** Bytes per memory-pool block (at most 64Mi, so an int). */
+    public int blockSize() {
+        return (int) settings.blockSize();
+    }
+
+    /** Blocks allocated at start: as set, or derived from threads + prefetch. */
+    public int blocks() {
+        return settings.effectiveBlocks();
+    }
+
+    /** The memory pool's cap: as set, or derived. */
+    public int maxBlocks() {
+        return settings.effectiveMaxBlocks();
+    }
+
+    public Duration visibilityTimeout() {
+        return settings.visibilityTimeout();
+    }
+
+    public int maxAttempts() {
+        return settings.maxAttempts();
+    }
+
+    public long maxTasksPerWorker() {
+        return settings.maxTasksPerWorker();
+    }
+
+    public Duration drainTimeout() {
+        return settings.drainTimeout();
+    }
+
+    public Dispatch dispatch() {
+        return settings.dispatch();
     }
 
     /** Claim slots: threads plus prefetch. The worker never holds more claimed tasks than this. */
     public int slots() {
-        return threads + prefetch;
+        return settings.slots();
     }
 
     private static String defaultWorkerId() {
@@ -164,24 +185,6 @@ public record WorkerConfig(
                 return n;
             } catch (NumberFormatException e) {
                 problems.add(name + "='" + v + "' is not a whole number");
-                return dflt;
-            }
-        }
-
-        long bytes(String name, long dflt, long min, long max) {
-            String v = values.get(name);
-            if (v == null || v.isBlank()) {
-                return dflt;
-            }
-            try {
-                long n = Quantities.parseBytes(name, v);
-                if (n < min || n > max) {
-                    problems.add(name + "=" + v + " is out of range: use " + Quantities.formatBytes(min) + " to " + Quantities.formatBytes(max));
-                    return dflt;
-                }
-                return n;
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                problems.add(e.getMessage());
                 return dflt;
             }
         }
@@ -224,10 +227,10 @@ public record WorkerConfig(
 
     @Override
     public String toString() {
-        return "pool=" + pool + " worker=" + workerId + " redis=" + redis + " threads=" + threads + " (" + threadMode.name().toLowerCase(Locale.ROOT)
-                + ") prefetch=" + prefetch + " memoryPool=" + Quantities.formatBytes(blockSize) + "x" + blocks + "(max " + maxBlocks + ")"
-                + " visibilityTimeout=" + Quantities.formatDuration(visibilityTimeout) + " maxAttempts=" + maxAttempts
-                + " maxTasksPerWorker=" + maxTasksPerWorker + " drainTimeout=" + Quantities.formatDuration(drainTimeout)
+        return "pool=" + pool + " worker=" + workerId + " redis=" + redis + " threads=" + threads() + " (" + threadMode().wire()
+                + ") prefetch=" + prefetch() + " memoryPool=" + Quantities.formatBytes(blockSize()) + "x" + blocks() + "(max " + maxBlocks() + ")"
+                + " visibilityTimeout=" + Quantities.formatDuration(visibilityTimeout()) + " maxAttempts=" + maxAttempts()
+                + " maxTasksPerWorker=" + maxTasksPerWorker() + " drainTimeout=" + Quantities.formatDuration(drainTimeout())
                 + " pid=" + ManagementFactory.getRuntimeMXBean().getPid();
     }
 }

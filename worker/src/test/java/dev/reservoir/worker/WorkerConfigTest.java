@@ -3,6 +3,7 @@ package dev.reservoir.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.reservoir.spec.ThreadMode;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class WorkerConfigTest {
     void flagsOverrideEnvironment() {
         WorkerConfig c = WorkerConfig.fromEnvironment(Map.of("RESERVOIR_THREADS", "2"), new String[] {"--threads=6", "--thread-mode=virtual"});
         assertThat(c.threads()).isEqualTo(6);
-        assertThat(c.threadMode()).isEqualTo(WorkerConfig.ThreadMode.VIRTUAL);
+        assertThat(c.threadMode()).isEqualTo(ThreadMode.VIRTUAL);
     }
 
     @Test
@@ -40,11 +41,11 @@ class WorkerConfigTest {
                 "RESERVOIR_POOL", "Bad_Pool"), new String[] {"oops"}));
         assertThat(e.problems()).hasSize(8);
         assertThat(e.getMessage())
-                .contains("RESERVOIR_THREADS=0 is out of range: use a whole number from 1 to 1024")
-                .contains("RESERVOIR_THREAD_MODE='green' is not one of platform, virtual")
-                .contains("RESERVOIR_MEMORY_BLOCK_SIZE='64KB' is not a size")
-                .contains("maxBlocks must be >= blocks")
-                .contains("RESERVOIR_VISIBILITY_TIMEOUT='soon' is not a duration")
+                .contains("RESERVOIR_THREADS: 0 is out of range: use 1 to 1024")
+                .contains("RESERVOIR_THREAD_MODE: 'green' is not one of platform, virtual")
+                .contains("RESERVOIR_MEMORY_BLOCK_SIZE: '64KB' is not a size")
+                .contains("RESERVOIR_MEMORY_MAX_BLOCKS: 10 is less than blocks (100)")
+                .contains("RESERVOIR_VISIBILITY_TIMEOUT: 'soon' is not a duration")
                 .contains("must start with redis:// or rediss://")
                 .contains("RESERVOIR_POOL: pool name 'Bad_Pool' is not valid")
                 .contains("argument 'oops' is not understood");

@@ -1,5 +1,6 @@
 package dev.reservoir.worker.memory;
 
+import dev.reservoir.spec.SettingDefaults;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -15,8 +16,8 @@ import java.util.Objects;
 public record MemoryPoolConfig(int blockSize, int initialBlocks, int maxBlocks, LeakDetection leakDetection,
                                Duration leaseTimeout) {
 
-    /** Beyond this, the per-block bookkeeping (one small object per block) stops being small. */
-    public static final int MAX_BLOCKS_LIMIT = 1 << 24;
+    /** The pool's setting bound (memoryPool.maxBlocks): beyond it the per-block bookkeeping stops being small. */
+    public static final int MAX_BLOCKS_LIMIT = SettingDefaults.MAX_BLOCKS_MAX;
     public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(10);
 
     public MemoryPoolConfig {
