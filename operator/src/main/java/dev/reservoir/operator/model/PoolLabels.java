@@ -1,6 +1,6 @@
 package dev.reservoir.operator.model;
 
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,9 +1,9 @@
 package dev.reservoir.operator.model;
 
-import dev.reservoir.operator.api.v1alpha1.Dispatch;
-import dev.reservoir.operator.api.v1alpha1.PodTemplateOverrides;
-import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
-import dev.reservoir.operator.api.v1alpha1.ThreadMode;
+import dev.reservoir.api.v1alpha1.Dispatch;
+import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
+import dev.reservoir.api.v1alpha1.SecretKeyRef;
+import dev.reservoir.api.v1alpha1.ThreadMode;
 import dev.reservoir.protocol.MemoryPoolDefaults;
 import java.time.Duration;
 

@@ -1,14 +1,14 @@
 package dev.reservoir.operator.model;
 
-import dev.reservoir.operator.api.v1alpha1.AutoscalingSpec;
-import dev.reservoir.operator.api.v1alpha1.Defaults;
-import dev.reservoir.operator.api.v1alpha1.Dispatch;
-import dev.reservoir.operator.api.v1alpha1.MemoryPoolSpec;
-import dev.reservoir.operator.api.v1alpha1.PodTemplateOverrides;
-import dev.reservoir.operator.api.v1alpha1.QueueSpec;
-import dev.reservoir.operator.api.v1alpha1.ThreadMode;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolSpec;
+import dev.reservoir.api.v1alpha1.AutoscalingSpec;
+import dev.reservoir.api.v1alpha1.Defaults;
+import dev.reservoir.api.v1alpha1.Dispatch;
+import dev.reservoir.api.v1alpha1.MemoryPoolSpec;
+import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
+import dev.reservoir.api.v1alpha1.QueueSpec;
+import dev.reservoir.api.v1alpha1.ThreadMode;
+import dev.reservoir.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPoolSpec;
 import dev.reservoir.protocol.MemoryPoolDefaults;
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.Quantities;

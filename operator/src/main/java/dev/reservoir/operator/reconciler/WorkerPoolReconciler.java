@@ -1,8 +1,8 @@
 package dev.reservoir.operator.reconciler;
 
-import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
+import dev.reservoir.api.v1alpha1.SecretKeyRef;
+import dev.reservoir.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPoolStatus;
 import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.operator.model.ResolvedSpec;
 import dev.reservoir.operator.model.SpecResolver;

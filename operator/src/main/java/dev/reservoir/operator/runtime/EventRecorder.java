@@ -1,6 +1,6 @@
 package dev.reservoir.operator.runtime;
 
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPool;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

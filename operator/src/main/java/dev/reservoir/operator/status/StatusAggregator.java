@@ -1,6 +1,6 @@
 package dev.reservoir.operator.status;
 
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
+import dev.reservoir.api.v1alpha1.WorkerPoolStatus;
 import dev.reservoir.operator.model.PoolLabels;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;

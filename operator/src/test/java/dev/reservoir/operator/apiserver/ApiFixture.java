@@ -1,9 +1,9 @@
 package dev.reservoir.operator.apiserver;
 
-import dev.reservoir.operator.api.v1alpha1.QueueSpec;
-import dev.reservoir.operator.api.v1alpha1.RedisSpec;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolSpec;
+import dev.reservoir.api.v1alpha1.QueueSpec;
+import dev.reservoir.api.v1alpha1.RedisSpec;
+import dev.reservoir.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPoolSpec;
 import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.protocol.Heartbeat;
 import dev.reservoir.protocol.WorkerState;

@@ -3,11 +3,11 @@ package dev.reservoir.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.reservoir.operator.api.v1alpha1.QueueSpec;
-import dev.reservoir.operator.api.v1alpha1.RedisSpec;
-import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolSpec;
+import dev.reservoir.api.v1alpha1.QueueSpec;
+import dev.reservoir.api.v1alpha1.RedisSpec;
+import dev.reservoir.api.v1alpha1.SecretKeyRef;
+import dev.reservoir.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPoolSpec;
 import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.operator.runtime.OperatorRunner;
 import dev.reservoir.operator.support.LocalKubelet;

@@ -2,7 +2,7 @@ package dev.reservoir.operator.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.model.SpecResolver;
 import dev.reservoir.operator.model.WorkerPodFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,10 +1,10 @@
 package dev.reservoir.operator.unit;
 
-import dev.reservoir.operator.api.v1alpha1.QueueSpec;
-import dev.reservoir.operator.api.v1alpha1.RedisSpec;
-import dev.reservoir.operator.api.v1alpha1.SecretKeyRef;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolSpec;
+import dev.reservoir.api.v1alpha1.QueueSpec;
+import dev.reservoir.api.v1alpha1.RedisSpec;
+import dev.reservoir.api.v1alpha1.SecretKeyRef;
+import dev.reservoir.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.WorkerPoolSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
 /** Test pools: the minimal valid spec, to be varied per test. */

@@ -6,7 +6,7 @@ import static dev.reservoir.operator.status.StatusAggregator.PROGRESSING;
 import static dev.reservoir.operator.status.StatusAggregator.find;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reservoir.operator.api.v1alpha1.WorkerPoolStatus;
+import dev.reservoir.api.v1alpha1.WorkerPoolStatus;
 import dev.reservoir.operator.status.Problem;
 import dev.reservoir.operator.status.QueueSnapshot;
 import dev.reservoir.operator.status.StatusAggregator;

@@ -2,10 +2,10 @@ package dev.reservoir.operator.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reservoir.operator.api.v1alpha1.MemoryPoolSpec;
-import dev.reservoir.operator.api.v1alpha1.PodTemplateOverrides;
-import dev.reservoir.operator.api.v1alpha1.ThreadMode;
-import dev.reservoir.operator.api.v1alpha1.WorkerPool;
+import dev.reservoir.api.v1alpha1.MemoryPoolSpec;
+import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
+import dev.reservoir.api.v1alpha1.ThreadMode;
+import dev.reservoir.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.operator.model.ResolvedSpec;
 import dev.reservoir.operator.model.SpecResolver;

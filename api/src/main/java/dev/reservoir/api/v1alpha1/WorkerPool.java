@@ -1,4 +1,4 @@
-package dev.reservoir.operator.api.v1alpha1;
+package dev.reservoir.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;

@@ -1,4 +1,4 @@
-package dev.reservoir.operator.api.v1alpha1;
+package dev.reservoir.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;

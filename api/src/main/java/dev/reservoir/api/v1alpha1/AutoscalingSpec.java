@@ -1,7 +1,8 @@
-package dev.reservoir.operator.api.v1alpha1;
+package dev.reservoir.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.reservoir.spec.SettingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -14,21 +15,21 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class AutoscalingSpec {
     @JsonPropertyDescription("Fewest workers the autoscaler keeps, even with an empty queue.")
     @Min(0)
-    @Max(10000)
-    @Default(Defaults.MIN_REPLICAS)
+    @Max(SettingDefaults.REPLICAS_MAX)
+    @Default(SettingDefaults.MIN_REPLICAS)
     public Integer minReplicas;
 
     @JsonPropertyDescription("Most workers the autoscaler starts.")
     @Required
     @Min(1)
-    @Max(10000)
+    @Max(SettingDefaults.REPLICAS_MAX)
     public Integer maxReplicas;
 
     @JsonPropertyDescription("Queued plus running tasks one worker should have: the operator keeps"
             + " ceil((backlog + inFlight) / targetBacklogPerWorker) workers, between minReplicas and maxReplicas.")
     @Min(1)
-    @Max(1000000)
-    @Default(Defaults.TARGET_BACKLOG_PER_WORKER)
+    @Max(SettingDefaults.TARGET_BACKLOG_PER_WORKER_MAX)
+    @Default(SettingDefaults.TARGET_BACKLOG_PER_WORKER)
     public Integer targetBacklogPerWorker;
 
     @JsonPropertyDescription("Scale-down stabilization window, as an HPA's behavior.scaleDown.stabilizationWindowSeconds: more"
@@ -36,7 +37,7 @@ public class AutoscalingSpec {
             + " seconds, so a queue that is empty for a moment does not drain the pool. After an operator restart nothing is"
             + " scaled down until a whole window has been observed. 0 scales down at once.")
     @Min(0)
-    @Max(3600)
-    @Default(Defaults.SCALE_DOWN_STABILIZATION_SECONDS)
+    @Max(SettingDefaults.SCALE_DOWN_STABILIZATION_SECONDS_MAX)
+    @Default(SettingDefaults.SCALE_DOWN_STABILIZATION_SECONDS)
     public Integer scaleDownStabilizationSeconds;
 }

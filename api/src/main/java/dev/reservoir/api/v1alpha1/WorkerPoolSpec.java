@@ -1,7 +1,8 @@
-package dev.reservoir.operator.api.v1alpha1;
+package dev.reservoir.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.reservoir.spec.SettingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -14,13 +15,18 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || !has(self.replicas)"
         + " || self.replicas >= self.autoscaling.minReplicas || self.replicas == 0",
         message = "replicas must be 0 (paused) or at least autoscaling.minReplicas", reason = "FieldValueInvalid")
+/**
+ * A WorkerPool's spec. Defaults and bounds are the constants of {@link SettingDefaults}, the one
+ * definition the operator, local mode and the worker read; {@code CrdDriftTest} fails the build when
+ * the generated schema and that definition differ.
+ */
 public class WorkerPoolSpec {
     @JsonPropertyDescription("Number of worker pods to keep running. Scale with `kubectl scale wp/NAME --replicas=N` or an HPA;"
             + " 0 pauses the pool (workers drain and stop).")
     @SpecReplicas
     @Min(0)
-    @Max(10000)
-    @Default(Defaults.REPLICAS)
+    @Max(SettingDefaults.REPLICAS_MAX)
+    @Default(SettingDefaults.REPLICAS)
     public Integer replicas;
 
     @JsonPropertyDescription("Worker container image (a Reservoir worker with your task handlers), e.g. ghcr.io/acme/thumbs:1.2.0.")
@@ -30,20 +36,21 @@ public class WorkerPoolSpec {
 
     @JsonPropertyDescription("Task-running threads per worker. A worker claims at most threads + prefetch tasks at once.")
     @Min(1)
-    @Max(1024)
-    @Default(Defaults.THREADS)
+    @Max(SettingDefaults.THREADS_MAX)
+    @Default(SettingDefaults.THREADS)
     public Integer threads;
 
     @JsonPropertyDescription("platform threads for CPU-bound tasks, virtual threads for tasks that mostly wait on I/O.")
-    @Default(Defaults.THREAD_MODE)
-    public ThreadMode threadMode;
+    @Pattern(SettingDefaults.THREAD_MODE_PATTERN)
+    @Default(SettingDefaults.THREAD_MODE)
+    public String threadMode;
 
     @JsonPropertyDescription("Most tasks a worker claims beyond its free threads. A worker uses only as much of it as its threads"
             + " would start within about 2 ms at the recent average run time, so a large value batches tiny tasks (fewer, bigger"
             + " claims and writes) without hoarding long ones that idle workers could run; 0 claims only for free threads.")
     @Min(0)
-    @Max(1024)
-    @Default(Defaults.PREFETCH)
+    @Max(SettingDefaults.PREFETCH_MAX)
+    @Default(SettingDefaults.PREFETCH)
     public Integer prefetch;
 
     @JsonPropertyDescription("Each worker's off-heap memory pool of equal-size blocks.")
@@ -56,19 +63,20 @@ public class WorkerPoolSpec {
 
     @JsonPropertyDescription("How submitters route tasks: SharedQueue (every worker reads one stream), RoundRobin or Random (the"
             + " submitter writes to a chosen worker's inbox).")
-    @Default(Defaults.DISPATCH)
-    public Dispatch dispatch;
+    @Pattern(SettingDefaults.DISPATCH_PATTERN)
+    @Default(SettingDefaults.DISPATCH)
+    public String dispatch;
 
     @JsonPropertyDescription("Recycle a worker after it has claimed this many tasks: it drains, exits and the operator starts a"
             + " fresh pod (bounds leaks in task code). 0 = never.")
     @Min(0)
-    @Default(Defaults.MAX_TASKS_PER_WORKER)
+    @Default(SettingDefaults.MAX_TASKS_PER_WORKER)
     public Long maxTasksPerWorker;
 
     @JsonPropertyDescription("How long a stopping worker may spend finishing its running tasks before it hands the rest back to the"
             + " queue (a duration: 30s, 2m). The pod's terminationGracePeriodSeconds is this plus a margin.")
-    @Pattern(Defaults.DURATION_PATTERN)
-    @Default(Defaults.DRAIN_TIMEOUT)
+    @Pattern(SettingDefaults.DURATION_PATTERN)
+    @Default(SettingDefaults.DRAIN_TIMEOUT)
     public String drainTimeout;
 
     @JsonPropertyDescription("Let the operator set replicas from the queue: ceil((backlog + inFlight) / targetBacklogPerWorker),"
