@@ -56,7 +56,7 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
                 r.problem(Setting.MAX_BLOCKS, maxBlocks + " is less than blocks (" + blocks + "): raise maxBlocks");
             } else if (blocks == null && maxBlocks < derived) {
                 r.problem(Setting.MAX_BLOCKS, maxBlocks + " is less than blocks (" + derived
-                        + ", derived as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
+                        + ", derived by the worker as max(16, 2 x (threads + prefetch))): raise maxBlocks or set blocks");
             }
         }
         Duration visibility = r.duration(Setting.VISIBILITY_TIMEOUT);

@@ -116,11 +116,11 @@ public enum Setting {
         return choices;
     }
 
-    /** The bounds as a user writes them, for messages: "1 to 1024", "64 to 64Mi", "1s to 24h". */
+    /** The bounds as a user writes them, for messages: "1 to 1024", "64 bytes to 64Mi", "1s to 24h". */
     public String range() {
         return switch (kind) {
             case COUNT -> min + " to " + max;
-            case BYTES -> Quantities.formatBytes(min) + " to " + Quantities.formatBytes(max);
+            case BYTES -> Quantities.formatBytes(min) + (min % 1024 == 0 ? "" : " bytes") + " to " + Quantities.formatBytes(max);
             case DURATION -> Quantities.formatDuration(Duration.ofMillis(min)) + " to "
                     + Quantities.formatDuration(Duration.ofMillis(max));
             case CHOICE -> String.join(", ", choices);

@@ -103,7 +103,7 @@ public final class SettingReader {
             return fallback(setting);
         }
         if (n < setting.min() || n > setting.max()) {
-            problem(setting, show(v) + " is out of range: use " + setting.range());
+            problem(setting, v + " is out of range: use " + setting.range());
             return fallback(setting);
         }
         return n;
@@ -123,7 +123,7 @@ public final class SettingReader {
             return Duration.ofMillis(fallback(setting));
         }
         if (d.toMillis() < setting.min() || d.toMillis() > setting.max()) {
-            problem(setting, show(v) + " is out of range: use " + setting.range());
+            problem(setting, v + " is out of range: use " + setting.range());
             return Duration.ofMillis(fallback(setting));
         }
         return d;

@@ -72,7 +72,7 @@ class PoolSettingsTest {
                 "spec.threadMode: 'turbo' is not one of platform, virtual",
                 "spec.prefetch: 'four' is not a whole number: use 0 to 1024",
                 "spec.memoryPool.blockSize: 100 bytes is not a multiple of 8: use e.g. 64Ki or 4096",
-                "spec.queue.visibilityTimeout: '500ms' is out of range: use 1s to 24h",
+                "spec.queue.visibilityTimeout: 500ms is out of range: use 1s to 24h",
                 "spec.queue.maxAttempts: 101 is out of range: use 1 to 100",
                 "spec.dispatch: 'sharedqueue' is not one of SharedQueue, RoundRobin, Random",
                 "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
@@ -81,7 +81,7 @@ class PoolSettingsTest {
         PoolSettings.fromEnv(Map.of("RESERVOIR_THREADS", "99999999999999999999", "RESERVOIR_MEMORY_MAX_BLOCKS", "10"), problems);
         assertThat(problems).containsExactly(
                 "RESERVOIR_THREADS: '99999999999999999999' is not a whole number: use 1 to 1024",
-                "RESERVOIR_MEMORY_MAX_BLOCKS: 10 is less than blocks (16, derived as max(16, 2 x (threads + prefetch))):"
+                "RESERVOIR_MEMORY_MAX_BLOCKS: 10 is less than blocks (16, derived by the worker as max(16, 2 x (threads + prefetch))):"
                         + " raise maxBlocks or set blocks");
     }
 

@@ -1,36 +1,75 @@
 package dev.reservoir.operator.model;
 
-import dev.reservoir.api.v1alpha1.Dispatch;
 import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
 import dev.reservoir.api.v1alpha1.SecretKeyRef;
-import dev.reservoir.api.v1alpha1.ThreadMode;
-import dev.reservoir.protocol.MemoryPoolDefaults;
+import dev.reservoir.spec.Dispatch;
+import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.ThreadMode;
 import java.time.Duration;
 
 /**
  * A WorkerPool spec with every default applied and every quantity parsed: what the factory and the
  * reconciler work from. Made only by {@link SpecResolver}, so a value here is known to be valid.
  *
- * @param blocks    memoryPool.blocks as the user set it; null: the worker derives it (see {@link #effectiveBlocks()})
- * @param maxBlocks memoryPool.maxBlocks as the user set it; null: the worker derives it (see {@link #effectiveMaxBlocks()})
+ * @param settings what every worker of the pool is told (the same reading local mode makes of the spec)
  */
-public record ResolvedSpec(int replicas, String image, int threads, ThreadMode threadMode, int prefetch, long blockSize, Integer blocks,
-                           Integer maxBlocks, String redisUrl, SecretKeyRef passwordSecretRef, Duration visibilityTimeout,
-                           int maxAttempts, Dispatch dispatch, long maxTasksPerWorker, Duration drainTimeout, Autoscaling autoscaling,
-                           PodTemplateOverrides template) {
+public record ResolvedSpec(int replicas, String image, PoolSettings settings, String redisUrl, SecretKeyRef passwordSecretRef,
+                           Autoscaling autoscaling, PodTemplateOverrides template) {
 
-    /**
-     * The blocks the worker will allocate up front: the set value, or the worker's own default (MemoryPoolDefaults in
-     * common: max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Computed here
-     * only to size the pod's memory request and to check maxBlocks; the worker itself gets no env var for it.
-     */
-    public int effectiveBlocks() {
-        return blocks != null ? blocks : MemoryPoolDefaults.blocks(threads, prefetch);
+    public int threads() {
+        return settings.threads();
     }
 
-    /** The worker's cap on blocks: the set value, or the worker's default max(blocks, 4 x (threads + prefetch)). */
+    public ThreadMode threadMode() {
+        return settings.threadMode();
+    }
+
+    public int prefetch() {
+        return settings.prefetch();
+    }
+
+    public long blockSize() {
+        return settings.blockSize();
+    }
+
+    /** memoryPool.blocks as the user set it; null: the worker derives it (see {@link #effectiveBlocks()}). */
+    public Integer blocks() {
+        return settings.blocks();
+    }
+
+    /** memoryPool.maxBlocks as the user set it; null: the worker derives it. */
+    public Integer maxBlocks() {
+        return settings.maxBlocks();
+    }
+
+    public Duration visibilityTimeout() {
+        return settings.visibilityTimeout();
+    }
+
+    public int maxAttempts() {
+        return settings.maxAttempts();
+    }
+
+    public Dispatch dispatch() {
+        return settings.dispatch();
+    }
+
+    public long maxTasksPerWorker() {
+        return settings.maxTasksPerWorker();
+    }
+
+    public Duration drainTimeout() {
+        return settings.drainTimeout();
+    }
+
+    /** The blocks a worker allocates up front (set or derived): sizes the pod's memory request. */
+    public int effectiveBlocks() {
+        return settings.effectiveBlocks();
+    }
+
+    /** The worker's cap on blocks (set or derived): sizes the pod's memory limit. */
     public int effectiveMaxBlocks() {
-        return maxBlocks != null ? maxBlocks : MemoryPoolDefaults.maxBlocks(effectiveBlocks(), threads, prefetch);
+        return settings.effectiveMaxBlocks();
     }
 
     /** @param scaleDownStabilization zero: scale down at once */

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
 import dev.reservoir.api.v1alpha1.WorkerPool;
-import dev.reservoir.protocol.Quantities;
 import dev.reservoir.protocol.WorkerEnv;
+import dev.reservoir.spec.Revision;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -20,11 +20,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -187,22 +183,8 @@ public final class WorkerPodFactory {
                     .withName(spec.passwordSecretRef().name).withKey(spec.passwordSecretRef().key).withOptional(false)
                     .endSecretKeyRef().endValueFrom().build());
         }
-        env.add(plain(WorkerEnv.THREADS, Integer.toString(spec.threads())));
-        env.add(plain(WorkerEnv.THREAD_MODE, spec.threadMode().wire()));
-        env.add(plain(WorkerEnv.PREFETCH, Integer.toString(spec.prefetch())));
-        env.add(plain(WorkerEnv.BLOCK_SIZE, Quantities.formatBytes(spec.blockSize())));
-        // Unset, blocks and maxBlocks are left to the worker, which derives them from threads + prefetch.
-        if (spec.blocks() != null) {
-            env.add(plain(WorkerEnv.BLOCKS, Integer.toString(spec.blocks())));
-        }
-        if (spec.maxBlocks() != null) {
-            env.add(plain(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.maxBlocks())));
-        }
-        env.add(plain(WorkerEnv.VISIBILITY_TIMEOUT, Quantities.formatDuration(spec.visibilityTimeout())));
-        env.add(plain(WorkerEnv.MAX_ATTEMPTS, Integer.toString(spec.maxAttempts())));
-        env.add(plain(WorkerEnv.DISPATCH, spec.dispatch().name()));
-        env.add(plain(WorkerEnv.MAX_TASKS_PER_WORKER, Long.toString(spec.maxTasksPerWorker())));
-        env.add(plain(WorkerEnv.DRAIN_TIMEOUT, Quantities.formatDuration(spec.drainTimeout())));
+        // The pool's settings by the one mapping local mode uses too (unset block counts are left to the worker).
+        spec.settings().toEnv().forEach((name, value) -> env.add(plain(name, value)));
         env.add(plain(WorkerEnv.HTTP_PORT, Integer.toString(HTTP_PORT)));
         List<EnvVar> user = spec.template().env == null ? List.of() : spec.template().env;
         if (user.stream().noneMatch(e -> "JDK_JAVA_OPTIONS".equals(e.getName()))) {
@@ -231,11 +213,8 @@ public final class WorkerPodFactory {
             hashed.put("labels", template.getMetadata().getLabels());
             hashed.put("annotations", template.getMetadata().getAnnotations());
             hashed.put("spec", template.getSpec());
-            byte[] json = CANONICAL.writeValueAsBytes(hashed);
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);
-            // 10 hex digits: short enough for names, 40 bits so two templates of one pool never collide in practice.
-            return HexFormat.of().formatHex(digest, 0, 5);
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            return Revision.of(CANONICAL.writeValueAsBytes(hashed));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot hash a pod template", e);
         }
     }

@@ -1,6 +1,6 @@
 package dev.reservoir.operator.model;
 
-import dev.reservoir.api.v1alpha1.ThreadMode;
+import dev.reservoir.spec.ThreadMode;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.LinkedHashMap;

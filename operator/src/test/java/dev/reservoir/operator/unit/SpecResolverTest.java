@@ -3,10 +3,10 @@ package dev.reservoir.operator.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reservoir.api.v1alpha1.AutoscalingSpec;
-import dev.reservoir.api.v1alpha1.Dispatch;
+import dev.reservoir.spec.Dispatch;
 import dev.reservoir.api.v1alpha1.MemoryPoolSpec;
 import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
-import dev.reservoir.api.v1alpha1.ThreadMode;
+import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.model.ResolvedSpec;
 import dev.reservoir.operator.model.SpecResolver;
@@ -56,7 +56,7 @@ class SpecResolverTest {
         assertThat(r.spec()).isNull();
         assertThat(r.errors()).anySatisfy(e -> assertThat(e).startsWith("spec.image: required"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.threads: 0 is out of range: use 1 to 1024"))
-                .anySatisfy(e -> assertThat(e).startsWith("spec.drainTimeout='soon' is not a duration"))
+                .anySatisfy(e -> assertThat(e).startsWith("spec.drainTimeout: 'soon' is not a duration"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.memoryPool.maxBlocks: 5 is less than blocks (10)"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.queue.redis.url: Redis URL 'http://redis:6379' must start with redis://"));
     }

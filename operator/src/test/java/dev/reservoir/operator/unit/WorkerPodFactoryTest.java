@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reservoir.api.v1alpha1.MemoryPoolSpec;
 import dev.reservoir.api.v1alpha1.PodTemplateOverrides;
-import dev.reservoir.api.v1alpha1.ThreadMode;
+import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.api.v1alpha1.WorkerPool;
 import dev.reservoir.operator.model.PoolLabels;
 import dev.reservoir.operator.model.ResolvedSpec;
@@ -60,7 +60,7 @@ class WorkerPodFactoryTest {
     void workerEnvComesFromTheSpecAndThePasswordFromTheSecret() {
         WorkerPool pool = Pools.minimal("thumbs");
         pool.getSpec().threads = 8;
-        pool.getSpec().threadMode = ThreadMode.VIRTUAL;
+        pool.getSpec().threadMode = "virtual";
         pool.getSpec().prefetch = 2;
         pool.getSpec().maxTasksPerWorker = 500L;
         pool.getSpec().drainTimeout = "2m";
