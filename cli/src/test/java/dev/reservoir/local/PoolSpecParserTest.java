@@ -1,0 +1,157 @@
+package dev.reservoir.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reservoir.client.Dispatch;
+import dev.reservoir.protocol.WorkerEnv;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class PoolSpecParserTest {
+    static final String FULL = """
+            apiVersion: reservoir.dev/v1alpha1
+            kind: WorkerPool
+            metadata: {name: thumbnails, namespace: media}
+            spec:
+              replicas: 4
+              image: reservoir-worker:0.1.0
+              threads: 8
+              threadMode: virtual
+              prefetch: 2
+              memoryPool: {blockSize: 64Ki, blocks: 256, maxBlocks: 1024}
+              queue:
+                redis: {url: "redis://redis:6379", passwordSecretRef: {name: redis, key: password}}
+                visibilityTimeout: 30s
+                maxAttempts: 5
+              dispatch: SharedQueue
+              maxTasksPerWorker: 1000
+              drainTimeout: 2m
+              autoscaling: {minReplicas: 1, maxReplicas: 20, targetBacklogPerWorker: 16}
+              template: {spec: {nodeSelector: {disk: ssd}}}
+            """;
+
+    @Test
+    void readsEveryLocalFieldAndIgnoresKubernetesOnlyOnes() {
+        PoolSpec spec = PoolSpecParser.parse("pool.yaml", FULL);
+        assertThat(spec.name()).isEqualTo("thumbnails");
+        assertThat(spec.replicas()).isEqualTo(4);
+        assertThat(spec.threads()).isEqualTo(8);
+        assertThat(spec.threadMode()).isEqualTo("virtual");
+        assertThat(spec.prefetch()).isEqualTo(2);
+        assertThat(spec.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(65536, 256, 1024));
+        assertThat(spec.redisUrl()).isEqualTo("redis://redis:6379");
+        assertThat(spec.visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(spec.maxAttempts()).isEqualTo(5);
+        assertThat(spec.dispatch()).isEqualTo(Dispatch.SharedQueue);
+        assertThat(spec.maxTasksPerWorker()).isEqualTo(1000);
+        assertThat(spec.drainTimeout()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void aMinimalFileGetsTheResourceDefaults() {
+        PoolSpec spec = PoolSpecParser.parse("p", "apiVersion: reservoir.dev/v1alpha1\nkind: WorkerPool\nmetadata: {name: p}\n");
+        assertThat(spec).isEqualTo(PoolSpec.defaults("p", 1, 8));
+    }
+
+    @Test
+    void everyBadFieldIsNamedWithWhatWasGiven() {
+        String bad = """
+                apiVersion: reservoir.dev/v1
+                kind: WorkerPool
+                metadata: {name: Bad_Name}
+                spec:
+                  threads: 0
+                  treads: 4
+                  threadMode: green
+                  memoryPool: {blockSize: 64KB, blocks: 10, maxBlocks: 5}
+                  queue: {visibilityTimeout: 30, maxAttempts: 0, redis: {url: "http://x"}}
+                  dispatch: Fastest
+                  drainTimeout: soon
+                """;
+        assertThatThrownBy(() -> PoolSpecParser.parse("pool.yaml", bad)).isInstanceOfSatisfying(PoolSpecException.class,
+                e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "apiVersion: must be reservoir.dev/v1alpha1, got 'reservoir.dev/v1'",
+                        "metadata.name: pool name 'Bad_Name' is not valid: use 1-63 lower-case letters, digits and '-', starting and"
+                                + " ending with a letter or digit (a Kubernetes resource name)",
+                        "spec.threads: must be between 1 and 1024, got 0",
+                        "spec.treads: unknown field (known: autoscaling, dispatch, drainTimeout, image, imagePullPolicy, maxTasksPerWorker,"
+                                + " memoryPool, prefetch, queue, replicas, resources, template, threadMode, threads)",
+                        "spec.threadMode: must be platform or virtual, got 'green'",
+                        "spec.memoryPool.blockSize: must be a size such as 64Ki or 1Mi, got '64KB'",
+                        "spec.memoryPool.maxBlocks: 5 is less than blocks (10): raise maxBlocks",
+                        "spec.queue.redis.url: Redis URL 'http://x' must start with redis:// or rediss://",
+                        "spec.queue.visibilityTimeout: must be a duration such as 500ms, 30s or 2m, got 30",
+                        "spec.queue.maxAttempts: must be between 1 and 1000, got 0",
+                        "spec.dispatch: must be one of SharedQueue, RoundRobin, Random, got 'Fastest'",
+                        "spec.drainTimeout: must be a duration such as 500ms, 30s or 2m, got 'soon'"));
+    }
+
+    static String pool(String spec) {
+        return "apiVersion: reservoir.dev/v1alpha1\nkind: WorkerPool\nmetadata: {name: p}\nspec: " + spec + "\n";
+    }
+
+    @Test
+    void unsetBlockCountsAreLeftToTheWorker() {
+        PoolSpec spec = PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128}"));
+        assertThat(spec.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(65536, null, null));
+        // What the worker will derive: max(16, 2 x 136) and max(272, 4 x 136), as under the operator.
+        assertThat(spec.effectiveBlocks()).isEqualTo(272);
+        assertThat(spec.effectiveMaxBlocks()).isEqualTo(544);
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .doesNotContainKeys(WorkerEnv.BLOCKS, WorkerEnv.MAX_BLOCKS)
+                .containsEntry(WorkerEnv.BLOCK_SIZE, "65536")
+                .containsEntry(WorkerEnv.THREADS, "8")
+                .containsEntry(WorkerEnv.PREFETCH, "128");
+    }
+
+    @Test
+    void setBlockCountsArePassed() {
+        PoolSpec spec = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 1Mi, blocks: 16, maxBlocks: 32}}"));
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .containsEntry(WorkerEnv.BLOCK_SIZE, Long.toString(1 << 20))
+                .containsEntry(WorkerEnv.BLOCKS, "16")
+                .containsEntry(WorkerEnv.MAX_BLOCKS, "32");
+        spec = PoolSpecParser.parse("p", pool("{memoryPool: {maxBlocks: 600}}"));
+        assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
+                .doesNotContainKey(WorkerEnv.BLOCKS)
+                .containsEntry(WorkerEnv.MAX_BLOCKS, "600");
+    }
+
+    @Test
+    void maxBlocksAloneMustCoverTheDerivedBlocks() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128, memoryPool: {maxBlocks: 100}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactly(
+                        "spec.memoryPool.maxBlocks: 100 is less than blocks (272, derived by the worker as max(16, 2 x (threads +"
+                                + " prefetch))): raise maxBlocks or set blocks"));
+        assertThat(PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128, memoryPool: {maxBlocks: 272}}")).effectiveMaxBlocks())
+                .isEqualTo(272);
+    }
+
+    @Test
+    void memoryPoolLimitsAreTheWorkersAndTheOperators() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 0, blocks: 0, maxBlocks: 4194305}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got 0",
+                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 0",
+                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 4194305"));
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 65Mi, blocks: 1048577, maxBlocks: 0}}")))
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got '65Mi'",
+                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 1048577",
+                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 0"));
+        PoolSpec bounds = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64, blocks: 1048576, maxBlocks: 4194304}}"));
+        assertThat(bounds.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(64, 1 << 20, 1 << 22));
+        assertThat(PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64Mi}}")).memoryPool().blockSize()).isEqualTo(64L << 20);
+    }
+
+    @Test
+    void notAWorkerPoolAtAll() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "- a\n- b\n")).hasMessageContaining("the document: must be a mapping");
+        assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "a: [")).hasMessageStartingWith("x.yaml: not valid YAML");
+        assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: a}"))
+                .hasMessageContaining("kind: must be WorkerPool, got 'Deployment'");
+        assertThatThrownBy(() -> PoolSpecParser.parse(java.nio.file.Path.of("/nonexistent/pool.yaml")))
+                .hasMessageContaining("cannot read the file");
+    }
+}
