@@ -52,18 +52,36 @@ public final class WorkerPoolYaml {
     private WorkerPoolYaml() {
     }
 
-    /** @param source what to call the document in messages (a file name) */
+    /**
+     * Reads a document, throwing with every problem found.
+     *
+     * @param source what to call the document in messages (a file name)
+     */
     public static WorkerPool read(String source, String text) {
+        List<String> problems = new ArrayList<>();
+        WorkerPool pool = read(source, text, problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidWorkerPoolException(source, problems);
+        }
+        return pool;
+    }
+
+    /**
+     * Reads a document, adding a problem per field that does not fit; such a field reads as left
+     * out, so the caller can go on checking values and report everything at once. Null only when
+     * the document is no mapping at all.
+     */
+    public static WorkerPool read(String source, String text, List<String> problems) {
         JsonNode doc;
         try {
             doc = YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InvalidWorkerPoolException(source, List.of("not valid YAML: " + e.getOriginalMessage().replace('\n', ' ')));
+            problems.add("not valid YAML: " + e.getOriginalMessage().replace('\n', ' '));
+            return null;
         }
-        List<String> problems = new ArrayList<>();
         if (!(doc instanceof ObjectNode root)) {
-            throw new InvalidWorkerPoolException(source, List.of("the file must hold one WorkerPool resource (apiVersion " + API_VERSION
-                    + ", kind " + KIND + ")"));
+            problems.add("the file must hold one WorkerPool resource (apiVersion " + API_VERSION + ", kind " + KIND + ")");
+            return null;
         }
         if (!API_VERSION.equals(root.path("apiVersion").asText(null))) {
             problems.add("apiVersion: must be " + API_VERSION + ", got " + show(root.get("apiVersion")));
@@ -71,11 +89,7 @@ public final class WorkerPoolYaml {
         if (!KIND.equals(root.path("kind").asText(null))) {
             problems.add("kind: must be " + KIND + ", got " + show(root.get("kind")));
         }
-        WorkerPool pool = convert(root, problems);
-        if (!problems.isEmpty()) {
-            throw new InvalidWorkerPoolException(source, problems);
-        }
-        return pool;
+        return convert(root, problems);
     }
 
     /**

@@ -14,16 +14,14 @@ import dev.reservoir.pool.PoolPlanner;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.RedisEndpoint;
 import dev.reservoir.redis.RedisServerProcess;
+import dev.reservoir.spec.Revision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -438,22 +436,8 @@ public final class LocalPool implements AutoCloseable {
         env.put(WorkerEnv.POOL, spec.name());
         env.put(WorkerEnv.WORKER_ID, workerId);
         env.put(WorkerEnv.REDIS_URL, redisUrl);
-        env.put(WorkerEnv.THREADS, Integer.toString(spec.threads()));
-        env.put(WorkerEnv.THREAD_MODE, spec.threadMode());
-        env.put(WorkerEnv.PREFETCH, Integer.toString(spec.prefetch()));
-        env.put(WorkerEnv.BLOCK_SIZE, Long.toString(spec.memoryPool().blockSize()));
-        // Unset, blocks and maxBlocks are left to the worker, which derives them from threads + prefetch (as under the operator).
-        if (spec.memoryPool().blocks() != null) {
-            env.put(WorkerEnv.BLOCKS, Integer.toString(spec.memoryPool().blocks()));
-        }
-        if (spec.memoryPool().maxBlocks() != null) {
-            env.put(WorkerEnv.MAX_BLOCKS, Integer.toString(spec.memoryPool().maxBlocks()));
-        }
-        env.put(WorkerEnv.VISIBILITY_TIMEOUT, Quantities.formatDuration(spec.visibilityTimeout()));
-        env.put(WorkerEnv.MAX_ATTEMPTS, Integer.toString(spec.maxAttempts()));
-        env.put(WorkerEnv.MAX_TASKS_PER_WORKER, Long.toString(spec.maxTasksPerWorker()));
-        env.put(WorkerEnv.DRAIN_TIMEOUT, Quantities.formatDuration(spec.drainTimeout()));
-        env.put(WorkerEnv.DISPATCH, spec.dispatch().name());
+        // The pool's settings by the one mapping the operator uses too (unset block counts are left to the worker).
+        env.putAll(spec.settings().toEnv());
         // Local workers need no HTTP endpoint: the supervisor watches processes and heartbeats.
         env.put(WorkerEnv.HTTP_PORT, "-1");
         return env;
@@ -463,12 +447,7 @@ public final class LocalPool implements AutoCloseable {
     private static String revisionOf(Map<String, String> env) {
         Map<String, String> shared = new TreeMap<>(env);
         shared.remove(WorkerEnv.WORKER_ID);
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(shared.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 5);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Revision.of(shared.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private synchronized boolean isRunning() {

@@ -1,79 +1,88 @@
 package dev.reservoir.local;
 
-import dev.reservoir.client.Dispatch;
-import dev.reservoir.protocol.MemoryPoolDefaults;
+import dev.reservoir.spec.Dispatch;
+import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.ThreadMode;
 import java.time.Duration;
 
 /**
- * What local mode takes from a {@code WorkerPool} resource (apiVersion reservoir.dev/v1alpha1): the
- * fields that mean something on one machine. Kubernetes-only fields (image, autoscaling, template,
- * passwordSecretRef) are read, checked for shape, and ignored. Parsed by {@link PoolSpecParser}.
+ * What local mode runs: a pool's name, how many workers, what each is told ({@link PoolSettings},
+ * the same reading of a WorkerPool the operator makes), and where Redis is. Read from a WorkerPool
+ * file by {@link PoolSpecParser}; Kubernetes-only fields (image, autoscaling, template,
+ * passwordSecretRef) are checked there and not kept.
  *
  * @param redisUrl null when the file names no Redis (local mode then starts an embedded one)
  */
-public record PoolSpec(String name, int replicas, int threads, String threadMode, int prefetch, MemoryPool memoryPool,
-                       String redisUrl, Duration visibilityTimeout, int maxAttempts, Dispatch dispatch, long maxTasksPerWorker,
-                       Duration drainTimeout) {
+public record PoolSpec(String name, int replicas, PoolSettings settings, String redisUrl) {
 
-    /**
-     * @param blockSize bytes per block
-     * @param blocks    blocks allocated up front; null: left to the worker, which derives it from threads + prefetch
-     * @param maxBlocks the cap the pool may grow to; null: left to the worker likewise
-     */
-    public record MemoryPool(long blockSize, Integer blocks, Integer maxBlocks) {
-        /** No block counts: the worker derives them, as it does under the operator. */
-        public static MemoryPool derived(long blockSize) {
-            return new MemoryPool(blockSize, null, null);
-        }
-    }
-
-    /**
-     * The blocks a worker allocates up front: as set, or the worker's own default (MemoryPoolDefaults in common:
-     * max(16, 2 x (threads + prefetch)), since each claimed task's payload needs a block). Computed here
-     * only to check maxBlocks and to show it; the worker gets no env var for an unset value.
-     */
-    public int effectiveBlocks() {
-        return memoryPool.blocks() != null ? memoryPool.blocks() : MemoryPoolDefaults.blocks(threads, prefetch);
-    }
-
-    /** The worker's cap on blocks: as set, or the worker's default max(blocks, 4 x (threads + prefetch)). */
-    public int effectiveMaxBlocks() {
-        return memoryPool.maxBlocks() != null ? memoryPool.maxBlocks() : MemoryPoolDefaults.maxBlocks(effectiveBlocks(), threads, prefetch);
-    }
-
-    /** The defaults of the WorkerPool resource, with {@code replicas} and {@code threads} as given. */
+    /** Every default of the WorkerPool resource, with {@code replicas} and {@code threads} as given. */
     public static PoolSpec defaults(String name, int replicas, int threads) {
-        return new PoolSpec(name, replicas, threads, "platform", 1, MemoryPool.derived(64 * 1024), null, Duration.ofSeconds(30),
-                3, Dispatch.SharedQueue, 0, Duration.ofSeconds(60));
+        return new PoolSpec(name, replicas, PoolSettings.defaults().withThreads(threads), null);
+    }
+
+    public int threads() {
+        return settings.threads();
+    }
+
+    public ThreadMode threadMode() {
+        return settings.threadMode();
+    }
+
+    public int prefetch() {
+        return settings.prefetch();
+    }
+
+    public Duration visibilityTimeout() {
+        return settings.visibilityTimeout();
+    }
+
+    public int maxAttempts() {
+        return settings.maxAttempts();
+    }
+
+    public Dispatch dispatch() {
+        return settings.dispatch();
+    }
+
+    public long maxTasksPerWorker() {
+        return settings.maxTasksPerWorker();
+    }
+
+    public Duration drainTimeout() {
+        return settings.drainTimeout();
+    }
+
+    /** The blocks a worker allocates up front, set or derived (shown; the worker gets no variable for an unset value). */
+    public int effectiveBlocks() {
+        return settings.effectiveBlocks();
+    }
+
+    /** The worker's cap on blocks, set or derived. */
+    public int effectiveMaxBlocks() {
+        return settings.effectiveMaxBlocks();
     }
 
     public PoolSpec withRedisUrl(String url) {
-        return new PoolSpec(name, replicas, threads, threadMode, prefetch, memoryPool, url, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+        return new PoolSpec(name, replicas, settings, url);
     }
 
     public PoolSpec withReplicas(int n) {
-        return new PoolSpec(name, n, threads, threadMode, prefetch, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+        return new PoolSpec(name, n, settings, redisUrl);
     }
 
     public PoolSpec withPrefetch(int n) {
-        return new PoolSpec(name, replicas, threads, threadMode, n, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+        return new PoolSpec(name, replicas, settings.withPrefetch(n), redisUrl);
     }
 
     public PoolSpec withMaxTasksPerWorker(long n) {
-        return new PoolSpec(name, replicas, threads, threadMode, prefetch, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
-                n, drainTimeout);
+        return new PoolSpec(name, replicas, settings.withMaxTasksPerWorker(n), redisUrl);
     }
 
     public PoolSpec withDrainTimeout(Duration d) {
-        return new PoolSpec(name, replicas, threads, threadMode, prefetch, memoryPool, redisUrl, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, d);
+        return new PoolSpec(name, replicas, settings.withDrainTimeout(d), redisUrl);
     }
 
     public PoolSpec withVisibilityTimeout(Duration d) {
-        return new PoolSpec(name, replicas, threads, threadMode, prefetch, memoryPool, redisUrl, d, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+        return new PoolSpec(name, replicas, settings.withVisibilityTimeout(d), redisUrl);
     }
 }

@@ -3,7 +3,8 @@ package dev.reservoir.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.reservoir.client.Dispatch;
+import dev.reservoir.spec.Dispatch;
+import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.protocol.WorkerEnv;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class PoolSpecParserTest {
               maxTasksPerWorker: 1000
               drainTimeout: 2m
               autoscaling: {minReplicas: 1, maxReplicas: 20, targetBacklogPerWorker: 16}
-              template: {spec: {nodeSelector: {disk: ssd}}}
+              template: {nodeSelector: {disk: ssd}}
             """;
 
     @Test
@@ -37,9 +38,11 @@ class PoolSpecParserTest {
         assertThat(spec.name()).isEqualTo("thumbnails");
         assertThat(spec.replicas()).isEqualTo(4);
         assertThat(spec.threads()).isEqualTo(8);
-        assertThat(spec.threadMode()).isEqualTo("virtual");
+        assertThat(spec.threadMode()).isEqualTo(ThreadMode.VIRTUAL);
         assertThat(spec.prefetch()).isEqualTo(2);
-        assertThat(spec.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(65536, 256, 1024));
+        assertThat(spec.settings().blockSize()).isEqualTo(65536);
+        assertThat(spec.settings().blocks()).isEqualTo(256);
+        assertThat(spec.settings().maxBlocks()).isEqualTo(1024);
         assertThat(spec.redisUrl()).isEqualTo("redis://redis:6379");
         assertThat(spec.visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(spec.maxAttempts()).isEqualTo(5);
@@ -51,7 +54,7 @@ class PoolSpecParserTest {
     @Test
     void aMinimalFileGetsTheResourceDefaults() {
         PoolSpec spec = PoolSpecParser.parse("p", "apiVersion: reservoir.dev/v1alpha1\nkind: WorkerPool\nmetadata: {name: p}\n");
-        assertThat(spec).isEqualTo(PoolSpec.defaults("p", 1, 8));
+        assertThat(spec).isEqualTo(PoolSpec.defaults("p", 1, 4));
     }
 
     @Test
@@ -74,17 +77,17 @@ class PoolSpecParserTest {
                         "apiVersion: must be reservoir.dev/v1alpha1, got 'reservoir.dev/v1'",
                         "metadata.name: pool name 'Bad_Name' is not valid: use 1-63 lower-case letters, digits and '-', starting and"
                                 + " ending with a letter or digit (a Kubernetes resource name)",
-                        "spec.threads: must be between 1 and 1024, got 0",
-                        "spec.treads: unknown field (known: autoscaling, dispatch, drainTimeout, image, imagePullPolicy, maxTasksPerWorker,"
-                                + " memoryPool, prefetch, queue, replicas, resources, template, threadMode, threads)",
-                        "spec.threadMode: must be platform or virtual, got 'green'",
-                        "spec.memoryPool.blockSize: must be a size such as 64Ki or 1Mi, got '64KB'",
+                        "spec.treads: unknown field (known: autoscaling, dispatch, drainTimeout, image, maxTasksPerWorker,"
+                                + " memoryPool, prefetch, queue, replicas, template, threadMode, threads)",
+                        "spec.threads: 0 is out of range: use 1 to 1024",
+                        "spec.threadMode: 'green' is not one of platform, virtual",
+                        "spec.memoryPool.blockSize: '64KB' is not a size: use bytes or a number with Ki, Mi or Gi, e.g. 64Ki",
                         "spec.memoryPool.maxBlocks: 5 is less than blocks (10): raise maxBlocks",
                         "spec.queue.redis.url: Redis URL 'http://x' must start with redis:// or rediss://",
-                        "spec.queue.visibilityTimeout: must be a duration such as 500ms, 30s or 2m, got 30",
-                        "spec.queue.maxAttempts: must be between 1 and 1000, got 0",
-                        "spec.dispatch: must be one of SharedQueue, RoundRobin, Random, got 'Fastest'",
-                        "spec.drainTimeout: must be a duration such as 500ms, 30s or 2m, got 'soon'"));
+                        "spec.queue.visibilityTimeout: '30' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h",
+                        "spec.queue.maxAttempts: 0 is out of range: use 1 to 100",
+                        "spec.dispatch: 'Fastest' is not one of SharedQueue, RoundRobin, Random",
+                        "spec.drainTimeout: 'soon' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h"));
     }
 
     static String pool(String spec) {
@@ -94,13 +97,14 @@ class PoolSpecParserTest {
     @Test
     void unsetBlockCountsAreLeftToTheWorker() {
         PoolSpec spec = PoolSpecParser.parse("p", pool("{threads: 8, prefetch: 128}"));
-        assertThat(spec.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(65536, null, null));
+        assertThat(spec.settings().blocks()).isNull();
+        assertThat(spec.settings().maxBlocks()).isNull();
         // What the worker will derive: max(16, 2 x 136) and max(272, 4 x 136), as under the operator.
         assertThat(spec.effectiveBlocks()).isEqualTo(272);
         assertThat(spec.effectiveMaxBlocks()).isEqualTo(544);
         assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
                 .doesNotContainKeys(WorkerEnv.BLOCKS, WorkerEnv.MAX_BLOCKS)
-                .containsEntry(WorkerEnv.BLOCK_SIZE, "65536")
+                .containsEntry(WorkerEnv.BLOCK_SIZE, "64Ki")
                 .containsEntry(WorkerEnv.THREADS, "8")
                 .containsEntry(WorkerEnv.PREFETCH, "128");
     }
@@ -109,7 +113,7 @@ class PoolSpecParserTest {
     void setBlockCountsArePassed() {
         PoolSpec spec = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 1Mi, blocks: 16, maxBlocks: 32}}"));
         assertThat(LocalPool.workerEnv(spec, "redis://localhost:6379", "p-1"))
-                .containsEntry(WorkerEnv.BLOCK_SIZE, Long.toString(1 << 20))
+                .containsEntry(WorkerEnv.BLOCK_SIZE, "1Mi")
                 .containsEntry(WorkerEnv.BLOCKS, "16")
                 .containsEntry(WorkerEnv.MAX_BLOCKS, "32");
         spec = PoolSpecParser.parse("p", pool("{memoryPool: {maxBlocks: 600}}"));
@@ -132,22 +136,24 @@ class PoolSpecParserTest {
     void memoryPoolLimitsAreTheWorkersAndTheOperators() {
         assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 0, blocks: 0, maxBlocks: 4194305}}")))
                 .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got 0",
-                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 0",
-                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 4194305"));
+                        "spec.memoryPool.blockSize: 0 is out of range: use 64 bytes to 64Mi",
+                        "spec.memoryPool.blocks: 0 is out of range: use 1 to 1048576",
+                        "spec.memoryPool.maxBlocks: 4194305 is out of range: use 1 to 4194304"));
         assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 65Mi, blocks: 1048577, maxBlocks: 0}}")))
                 .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "spec.memoryPool.blockSize: must be between 64 and 64Mi, got '65Mi'",
-                        "spec.memoryPool.blocks: must be between 1 and 1048576, got 1048577",
-                        "spec.memoryPool.maxBlocks: must be between 1 and 4194304, got 0"));
+                        "spec.memoryPool.blockSize: 65Mi is out of range: use 64 bytes to 64Mi",
+                        "spec.memoryPool.blocks: 1048577 is out of range: use 1 to 1048576",
+                        "spec.memoryPool.maxBlocks: 0 is out of range: use 1 to 4194304"));
         PoolSpec bounds = PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64, blocks: 1048576, maxBlocks: 4194304}}"));
-        assertThat(bounds.memoryPool()).isEqualTo(new PoolSpec.MemoryPool(64, 1 << 20, 1 << 22));
-        assertThat(PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64Mi}}")).memoryPool().blockSize()).isEqualTo(64L << 20);
+        assertThat(bounds.settings().blockSize()).isEqualTo(64);
+        assertThat(bounds.settings().blocks()).isEqualTo(1 << 20);
+        assertThat(bounds.settings().maxBlocks()).isEqualTo(1 << 22);
+        assertThat(PoolSpecParser.parse("p", pool("{memoryPool: {blockSize: 64Mi}}")).settings().blockSize()).isEqualTo(64L << 20);
     }
 
     @Test
     void notAWorkerPoolAtAll() {
-        assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "- a\n- b\n")).hasMessageContaining("the document: must be a mapping");
+        assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "- a\n- b\n")).hasMessageContaining("the file must hold one WorkerPool resource");
         assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "a: [")).hasMessageStartingWith("x.yaml: not valid YAML");
         assertThatThrownBy(() -> PoolSpecParser.parse("x.yaml", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: a}"))
                 .hasMessageContaining("kind: must be WorkerPool, got 'Deployment'");

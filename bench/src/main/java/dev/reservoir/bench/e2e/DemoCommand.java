@@ -39,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         PoolSpec spec = local.spec("demo");
         System.out.printf("Starting a local pool: %d workers × %d threads, memory pool %d × %s blocks each, embedded Redis...%n",
-                spec.replicas(), spec.threads(), spec.effectiveBlocks(), Quantities.formatBytes(spec.memoryPool().blockSize()));
+                spec.replicas(), spec.threads(), spec.effectiveBlocks(), Quantities.formatBytes(spec.settings().blockSize()));
         long t0 = System.nanoTime();
         LocalPool pool = LocalPoolOptions.startAndWait(spec, LocalPool.Options.defaults()
                 .withEvents(line -> System.out.println("  [pool] " + line)));
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
             o.perWorker().forEach((worker, n) -> {
                 Heartbeat h = beats.get(worker);
                 String mem = h == null ? "-" : h.memoryBlocksInUse() + " / " + h.memoryBlocksCapacity() + " / " + h.memoryBlocksMax() + ", high water "
-                        + h.memoryHighWater() + " × " + Quantities.formatBytes(spec.memoryPool().blockSize());
+                        + h.memoryHighWater() + " × " + Quantities.formatBytes(spec.settings().blockSize());
                 System.out.printf("  %-12s %,9d          %s%n", worker, n, mem);
             });
             reservoir.close();
