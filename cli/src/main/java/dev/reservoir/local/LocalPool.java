@@ -432,15 +432,7 @@ public final class LocalPool implements AutoCloseable {
     }
 
     static Map<String, String> workerEnv(PoolSpec spec, String redisUrl, String workerId) {
-        Map<String, String> env = new TreeMap<>();
-        env.put(WorkerEnv.POOL, spec.name());
-        env.put(WorkerEnv.WORKER_ID, workerId);
-        env.put(WorkerEnv.REDIS_URL, redisUrl);
-        // The pool's settings by the one mapping the operator uses too (unset block counts are left to the worker).
-        env.putAll(spec.settings().toEnv());
-        // Local workers need no HTTP endpoint: the supervisor watches processes and heartbeats.
-        env.put(WorkerEnv.HTTP_PORT, "-1");
-        return env;
+        return spec.workerEnv(redisUrl, workerId);
     }
 
     /** The revision is the worker configuration minus the per-worker id: a changed spec means new workers. */

@@ -1,9 +1,12 @@
 package dev.reservoir.local;
 
+import dev.reservoir.protocol.WorkerEnv;
 import dev.reservoir.spec.Dispatch;
 import dev.reservoir.spec.PoolSettings;
 import dev.reservoir.spec.ThreadMode;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What local mode runs: a pool's name, how many workers, what each is told ({@link PoolSettings},
@@ -60,6 +63,21 @@ public record PoolSpec(String name, int replicas, PoolSettings settings, String 
     /** The worker's cap on blocks, set or derived. */
     public int effectiveMaxBlocks() {
         return settings.effectiveMaxBlocks();
+    }
+
+    /**
+     * The environment of one local worker: the pool's identity and Redis, the pool's settings by the
+     * one mapping the operator's pods use too, and no HTTP endpoint (the supervisor watches processes
+     * and heartbeats instead).
+     */
+    public Map<String, String> workerEnv(String redisUrl, String workerId) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(WorkerEnv.POOL, name);
+        env.put(WorkerEnv.WORKER_ID, workerId);
+        env.put(WorkerEnv.REDIS_URL, redisUrl);
+        env.putAll(settings.toEnv());
+        env.put(WorkerEnv.HTTP_PORT, "-1");
+        return env;
     }
 
     public PoolSpec withRedisUrl(String url) {
