@@ -104,42 +104,65 @@ public final class WorkerPoolYaml {
             o.remove("kind");
         }
         try (JsonParser parser = JSON.treeAsTokens(root)) {
-            return JSON.reader().forType(WorkerPool.class).withHandler(new Collector(problems)).readValue(parser);
+            WorkerPool pool = JSON.reader().forType(WorkerPool.class).withHandler(new Collector(problems)).readValue(parser);
+            // The spec reads itself leniently (LenientSpecDeserializer) and keeps its problems.
+            if (pool != null && pool.getSpec() != null) {
+                problems.addAll(pool.getSpec().readProblems());
+            }
+            return pool;
         } catch (IOException e) {
             problems.add(e.getMessage() == null ? e.toString() : firstLine(e.getMessage()));
             return null;
         }
     }
 
+    /** A handler that adds each problem, with its path under {@code prefix}, to {@code problems} and lets reading go on. */
+    public static DeserializationProblemHandler collector(List<String> problems, String prefix) {
+        return new Collector(problems, prefix);
+    }
+
     /** Records each problem with the path of its field and lets reading go on. */
-    private static final class Collector extends DeserializationProblemHandler {
+    static final class Collector extends DeserializationProblemHandler {
         private final List<String> problems;
+        private final String prefix;
 
         Collector(List<String> problems) {
+            this(problems, "");
+        }
+
+        /** @param prefix the path of the object being read, e.g. "spec", so problems name the whole path */
+        Collector(List<String> problems, String prefix) {
             this.problems = problems;
+            this.prefix = prefix;
+        }
+
+        private String at(String path) {
+            return prefix.isEmpty() ? path : path.isEmpty() ? prefix : prefix + "." + path;
         }
 
         @Override
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                                              Object beanOrClass, String propertyName) throws IOException {
             Collection<Object> known = deserializer.getKnownPropertyNames();
-            String prefix = path(p.getParsingContext().getParent());
+            String parent = path(p.getParsingContext().getParent());
             TreeSet<String> names = new TreeSet<>();
             known.forEach(k -> names.add(String.valueOf(k)));
-            problems.add((prefix.isEmpty() ? "" : prefix + ".") + propertyName + ": unknown field (known: " + String.join(", ", names) + ")");
+            problems.add(at(parent.isEmpty() ? propertyName : parent + "." + propertyName) + ": unknown field (known: "
+                    + String.join(", ", names) + ")");
             p.skipChildren();
             return true;
         }
 
         @Override
         public Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String valueToConvert, String failureMsg) {
-            problems.add(path(ctxt.getParser().getParsingContext()) + ": must be " + typeName(targetType) + ", got '" + valueToConvert + "'");
+            problems.add(at(path(ctxt.getParser().getParsingContext())) + ": must be " + typeName(targetType) + ", got '" + valueToConvert
+                    + "'");
             return null;
         }
 
         @Override
         public Object handleWeirdNumberValue(DeserializationContext ctxt, Class<?> targetType, Number valueToConvert, String failureMsg) {
-            problems.add(path(ctxt.getParser().getParsingContext()) + ": must be " + typeName(targetType) + ", got " + valueToConvert);
+            problems.add(at(path(ctxt.getParser().getParsingContext())) + ": must be " + typeName(targetType) + ", got " + valueToConvert);
             return null;
         }
 
@@ -148,7 +171,7 @@ public final class WorkerPoolYaml {
                                                 JsonParser p, String msg) throws IOException {
             // A scalar or list where a mapping belongs (memoryPool: 5).
             String got = p.currentToken() == JsonToken.START_ARRAY ? "a list" : p.getText();
-            problems.add(valuePath(p) + ": must be " + typeName(instClass) + ", got " + got);
+            problems.add(at(valuePath(p)) + ": must be " + typeName(instClass) + ", got " + got);
             p.skipChildren();
             return null;
         }
@@ -161,7 +184,7 @@ public final class WorkerPoolYaml {
                 case START_ARRAY -> "a list";
                 default -> p.getText();
             };
-            problems.add(valuePath(p) + ": must be " + typeName(targetType.getRawClass()) + ", got " + got);
+            problems.add(at(valuePath(p)) + ": must be " + typeName(targetType.getRawClass()) + ", got " + got);
             p.skipChildren();
             return null;
         }

@@ -1,7 +1,9 @@
 package dev.reservoir.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.reservoir.spec.SettingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -10,6 +12,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || !has(self.replicas)"
@@ -20,7 +23,12 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
  * definition the operator, local mode and the worker read; {@code CrdDriftTest} fails the build when
  * the generated schema and that definition differ.
  */
+@JsonDeserialize(using = LenientSpecDeserializer.class)
 public class WorkerPoolSpec {
+    /** What could not be read into the fields above, one problem per field; empty for a spec that read cleanly. */
+    @JsonIgnore
+    transient List<String> readProblems = List.of();
+
     @JsonPropertyDescription("Number of worker pods to keep running. Scale with `kubectl scale wp/NAME --replicas=N` or an HPA;"
             + " 0 pauses the pool (workers drain and stop).")
     @SpecReplicas
@@ -85,4 +93,17 @@ public class WorkerPoolSpec {
 
     @JsonPropertyDescription("Overrides for the worker pods: resources, env, scheduling, labels, annotations, service account.")
     public PodTemplateOverrides template;
+
+    /** Fields of the wrong type or unknown, each naming its path (spec.threads: must be a whole number, got 'four'). */
+    public List<String> readProblems() {
+        return readProblems;
+    }
+
+    /**
+     * Keeps another reading's problems: a copy made by serializing this spec loses them (they are not
+     * fields of the resource), so whoever copies a spec that way carries them over.
+     */
+    public void keepReadProblemsOf(WorkerPoolSpec original) {
+        this.readProblems = original.readProblems;
+    }
 }

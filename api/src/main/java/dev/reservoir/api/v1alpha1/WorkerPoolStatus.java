@@ -2,6 +2,7 @@ package dev.reservoir.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
@@ -11,6 +12,7 @@ import java.util.Objects;
 
 /** Observed state, computed by {@code dev.reservoir.operator.status.StatusAggregator} and written only when it changed. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = LenientStatusDeserializer.class)
 public class WorkerPoolStatus {
     @JsonPropertyDescription("Worker pods that exist and are not terminating.")
     @StatusReplicas

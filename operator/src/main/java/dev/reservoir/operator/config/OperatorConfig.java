@@ -25,6 +25,14 @@ public interface OperatorConfig {
     @WithDefault("4")
     int reconcileThreads();
 
+    /**
+     * How long the informers may stay unhealthy (a lost watch that does not come back, a missing CRD
+     * or RBAC) before liveness fails and the pod is restarted: long enough to ride out an API server
+     * restart, short enough that an operator that stopped watching does not sit there for ever.
+     */
+    @WithDefault("2m")
+    Duration unhealthyInformerRestart();
+
     LeaderElection leaderElection();
 
     Drain drain();

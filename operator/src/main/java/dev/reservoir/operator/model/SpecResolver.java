@@ -50,6 +50,8 @@ public final class SpecResolver {
             errors.add("spec: missing: set at least spec.image and spec.queue.redis.url");
             return new Result(null, errors);
         }
+        // Fields that could not be read at all (wrong type, unknown) read as left out; each is named here.
+        errors.addAll(s.readProblems());
         SettingReader reader = SpecSettings.reader(s, errors);
         int replicas = (int) reader.count(Setting.REPLICAS);
         String image = s.image;

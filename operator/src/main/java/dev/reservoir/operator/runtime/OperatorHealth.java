@@ -9,7 +9,8 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Ready when the operator started and its informers are healthy (the CRD is installed, RBAC lets it
  * watch). A replica waiting for the leader Lease is ready too: it is healthy, just not leading.
- * Liveness is Quarkus's default (the process answers), so a missing CRD never restarts the pod in a loop.
+ * Liveness ({@link InformerLiveness}) fails only when the informers stay unhealthy for minutes, so a missing
+ * CRD is seen at once here and restarts the pod only after that, under the kubelet's back-off.
  */
 @Readiness
 @ApplicationScoped

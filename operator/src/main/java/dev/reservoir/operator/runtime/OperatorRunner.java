@@ -65,6 +65,7 @@ public class OperatorRunner {
                     .withUseSSAToPatchPrimaryResource(false)
                     .withConcurrentReconciliationThreads(config.reconcileThreads())
                     .withMetrics(metrics)
+                    .withResourceCloner(new PoolCloner(client.getKubernetesSerialization()))
                     // A missing CRD or RBAC gap is reported by the informers' health, not a crash at start.
                     .withStopOnInformerErrorDuringStartup(false);
             if (config.leaderElection().enabled()) {

@@ -28,6 +28,7 @@ import dev.reservoir.protocol.Task;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.RedisServerProcess;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -52,6 +53,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -422,6 +424,38 @@ class WorkerPoolApiServerTest {
             assertThat(condition("bad", "Degraded").getStatus()).isEqualTo("False");
             assertThat(get("bad").getStatus().updatedReplicas).isEqualTo(2);
         });
+    }
+
+    @Test
+    void objectsTheOperatorCannotReadDegradeWhileEveryOtherPoolIsReconciled() {
+        // As version skew or a non-validating API server brings them: an unknown field, a string where a number
+        // belongs, a value outside the enum. One such object used to fail the informer's whole list.
+        Map<String, String> bad = Map.of(
+                "unknown", "\"replicas\": 1, \"turbo\": true",
+                "wrongtype", "\"replicas\": 1, \"threads\": \"four\"",
+                "badchoice", "\"replicas\": 1, \"threadMode\": \"turbo\"");
+        bad.forEach((name, fields) -> client.genericKubernetesResources(WorkerPool.GROUP + "/" + WorkerPool.VERSION, "WorkerPool")
+                .inNamespace(ns).resource(client.getKubernetesSerialization().unmarshal("{\"apiVersion\": \"reservoir.dev/v1alpha1\","
+                        + " \"kind\": \"WorkerPool\", \"metadata\": {\"name\": \"" + name + "\"}, \"spec\": {" + fields
+                        + ", \"image\": \"reservoir-worker:test\", \"queue\": {\"redis\": {\"url\": \"" + redisServer.url() + "\"}}}}",
+                        GenericKubernetesResource.class)).create());
+        create(pool(ns, "good", 2, redisServer.url()));
+        awaitRunning("good", 2);
+        Map<String, String> fieldOf = Map.of("unknown", "spec.turbo: unknown field", "wrongtype",
+                "spec.threads: must be a whole number, got 'four'", "badchoice", "spec.threadMode: 'turbo' is not one of platform, virtual");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> fieldOf.forEach((name, message) -> {
+            Condition degraded = condition(name, "Degraded");
+            assertThat(degraded.getStatus()).as(name).isEqualTo("True");
+            assertThat(degraded.getReason()).as(name).isEqualTo("InvalidSpec");
+            assertThat(degraded.getMessage()).as(name).contains(message);
+            assertThat(podNames(client, ns, name)).as(name).isEmpty();
+        }));
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).filteredOn(e -> "InvalidSpec".equals(e.getReason()))
+                .extracting(e -> e.getInvolvedObject().getName()).containsExactlyInAnyOrder("unknown", "wrongtype", "badchoice");
+        // The operator still watches: a change to the good pool is acted on.
+        edit("good", p -> p.getSpec().replicas = 3);
+        awaitRunning("good", 3);
+        assertThat(runner.operator().getRuntimeInfo().allEventSourcesAreHealthy()).isTrue();
     }
 
     @Test
