@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * The worker's operations endpoint (JDK HTTP server: four routes need no framework):
- * {@code GET /live} (200 while the process is up), {@code GET /ready} (200 only while consuming),
+ * The worker's operations endpoint (JDK HTTP server: five routes need no framework):
+ * {@code GET /live} (200 until a fatal error), {@code GET /ready} (200 only while consuming, and never after a fatal error),
  * {@code GET /metrics} (Prometheus text), {@code GET /status} (the heartbeat as text),
  * {@code POST /drain} (start draining; the preStop hook and the operator use it).
  */
@@ -25,10 +25,14 @@ final class HttpEndpoint {
     static HttpEndpoint start(int port, Worker worker) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
-            server.createContext("/live", ex -> respond(ex, 200, "live\n"));
+            server.createContext("/live", ex -> {
+                boolean live = worker.isLive();
+                respond(ex, live ? 200 : 503, live ? "live\n" : "not live: " + fatalError(worker) + "\n");
+            });
             server.createContext("/ready", ex -> {
                 boolean ready = worker.isReady();
-                respond(ex, ready ? 200 : 503, ready ? "ready\n" : "not ready: " + worker.state() + "\n");
+                respond(ex, ready ? 200 : 503, ready ? "ready\n"
+                        : "not ready: " + (worker.isLive() ? worker.state() : worker.state() + ", " + fatalError(worker)) + "\n");
             });
             server.createContext("/metrics", ex -> respond(ex, 200, worker.scrapeMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
             server.createContext("/status", ex -> respond(ex, 200, worker.heartbeat().toFields().toString() + "\n"));
@@ -46,6 +50,11 @@ final class HttpEndpoint {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on HTTP port " + port + " (RESERVOIR_HTTP_PORT): " + e.getMessage(), e);
         }
+    }
+
+    private static String fatalError(Worker worker) {
+        Throwable error = worker.fatalError();
+        return "fatal error " + error + " (see the log); replace this worker";
     }
 
     int port() {

@@ -34,10 +34,14 @@ final class Job {
     /** The handler to run; written by the fetcher before the job is queued (the runner queue publishes it). */
     TaskHandler handler;
 
-    /** Written by the runner thread before it publishes RUNNING; read by the timeout watchdog. */
+    /**
+     * The thread running the job: set by the runner once the job is RUNNING, cleared when the handler
+     * returned; read by the housekeeper's timeout check and by the drain, which interrupt it.
+     */
     volatile Thread runner;
+    /** When the run must end (System.nanoTime); written before {@link #runner}, so whoever sees the runner sees its deadline. */
     volatile long deadlineNanos;
-    /** Set by the watchdog when the deadline passed (the runner then reports a timeout). */
+    /** Set by the housekeeper when the deadline passed (the runner then reports a timeout). */
     volatile boolean timedOut;
 
     Job(String streamId, Task task, int attempt, long submittedAt) {

@@ -17,6 +17,9 @@ import java.util.function.Consumer;
  *
  * <p>Lifecycle: NEW → {@link #start} → RUNNING → {@link #stop} → STOPPED. The queue and the idle
  * count are guarded by {@code lock}; {@code threads} is written only by start/stop under {@code this}.
+ *
+ * <p>An action that throws ends its runner, which is not replaced: what that means is for the thread
+ * factory's uncaught-exception handler to decide (the worker's treats it as a fatal error).
  */
 public final class RunnerPool<T> {
     private final Object poison = new Object();
@@ -31,6 +34,7 @@ public final class RunnerPool<T> {
     private final int size;
     private final ThreadFactory factory;
     private final Consumer<T> action;
+    /** Guarded by this (start, stop). */
     private final List<Thread> threads = new ArrayList<>();
 
     public RunnerPool(int size, ThreadFactory factory, Consumer<T> action) {
@@ -51,10 +55,10 @@ public final class RunnerPool<T> {
     /**
      * Queues an item; a free runner picks it up. Never blocks (the caller bounds what it queues).
      *
-     * <p>Waking a thread is the expensive part of a hand-off (tens of microseconds on a busy VM), so a
-     * burst of items wakes one runner; each runner that takes an item and sees more queued wakes the
-     * next one. Long tasks still spread over every runner (one wake-up apart); tiny tasks are mostly
-     * run by the first runner before the next one is even awake, instead of costing a wake-up each.
+     * <p>Waking a thread is the expensive part of a hand-off, so a burst of items wakes one runner; each
+     * runner that takes an item and sees more queued wakes the next one. Long tasks still spread over
+     * every runner (one wake-up apart); tiny tasks are mostly run by the first runner before the next one
+     * is even awake, instead of costing a wake-up each.
      */
     public void submit(T item) {
         lock.lock();

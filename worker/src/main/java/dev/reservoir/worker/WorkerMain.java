@@ -10,9 +10,14 @@ import java.util.logging.SimpleFormatter;
 /**
  * Entry point of a worker process (pod or local child). Exit codes: 0 after a drain (SIGTERM,
  * POST /drain, maxTasksPerWorker), 2 on invalid configuration (one line per problem on stderr),
- * 3 when the handlers cannot be loaded.
+ * 3 when the handlers cannot be loaded, {@value #EXIT_FATAL_ERROR} after a fatal error (an Error or a bug
+ * in one of the worker's own threads, see {@link FatalErrorPolicy#haltProcess}): the process halts so
+ * that it is replaced.
  */
 public final class WorkerMain {
+    /** EX_SOFTWARE: an internal error, as the CLI's exit code for one. */
+    static final int EXIT_FATAL_ERROR = 70;
+
     private WorkerMain() {
     }
 
@@ -41,7 +46,7 @@ public final class WorkerMain {
             System.exit(3);
             return;
         }
-        Worker worker = new Worker(config, handlers).start();
+        Worker worker = new Worker(config, handlers, FatalErrorPolicy.haltProcess(EXIT_FATAL_ERROR)).start();
         // SIGTERM / Ctrl-C: drain, then exit 0 (a JVM shutdown hook would exit 143, and a pod that
         // drained cleanly must end Succeeded). The hook stays as a fallback for other ways to stop.
         for (String signal : new String[] {"TERM", "INT"}) {

@@ -214,18 +214,18 @@ class WorkerTest {
             TaskResult mine = TaskResult.ok("t1", "x".getBytes(StandardCharsets.UTF_8), 1, "w-a", 7);
             List<PoolQueue.Outcome> outcome = List.of(new PoolQueue.Outcome(entry.id(), mine, pool.replyKey, "echo", null));
 
-            assertThat(Worker.alreadyWritten(pool.queue.result(jedis, "t1"), mine)).as("nothing stored yet").isFalse();
+            assertThat(Completer.alreadyWritten(pool.queue.result(jedis, "t1"), mine)).as("nothing stored yet").isFalse();
             assertThat(pool.queue.complete(jedis, "w-a", outcome, Duration.ofMinutes(1), Duration.ofMinutes(1), 100)).containsExactly(true);
             // the retry: skipped by the script, and recognised as this very outcome
             assertThat(pool.queue.complete(jedis, "w-a", outcome, Duration.ofMinutes(1), Duration.ofMinutes(1), 100)).containsExactly(false);
-            assertThat(Worker.alreadyWritten(pool.queue.result(jedis, "t1"), mine)).isTrue();
+            assertThat(Completer.alreadyWritten(pool.queue.result(jedis, "t1"), mine)).isTrue();
 
             // another worker's outcome for the task (it reclaimed and ran it): ours is dropped
             TaskResult theirs = TaskResult.ok("t1", "x".getBytes(StandardCharsets.UTF_8), 2, "w-b", 7);
-            assertThat(Worker.alreadyWritten(theirs, mine)).isFalse();
+            assertThat(Completer.alreadyWritten(theirs, mine)).isFalse();
             // the same worker's earlier, failed attempt is not this outcome either
             TaskResult earlier = TaskResult.failed("t1", "handler_error", "boom", 1, "w-a", 7);
-            assertThat(Worker.alreadyWritten(earlier, mine)).isFalse();
+            assertThat(Completer.alreadyWritten(earlier, mine)).isFalse();
         }
     }
 

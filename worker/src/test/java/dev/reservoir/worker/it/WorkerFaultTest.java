@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.reservoir.protocol.ErrorTypes;
+import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
 import dev.reservoir.protocol.WorkerState;
 import dev.reservoir.redis.RedisServerProcess;
 import dev.reservoir.worker.TestPool;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +25,8 @@ import redis.clients.jedis.StreamEntryID;
 
 /**
  * Fault tests with real worker processes and a real Redis: kill -9 of a worker mid-batch, a poison
- * task that kills every worker that runs it, Redis killed and restarted mid-run, SIGTERM mid-batch.
+ * task that kills every worker that runs it, Redis killed and restarted mid-run, SIGTERM mid-batch,
+ * an Error in one of the worker's own threads.
  * On failure each test prints the worker logs.
  */
 class WorkerFaultTest {
@@ -210,6 +213,30 @@ class WorkerFaultTest {
             }));
             startWorker("successor", env(pool));
             assertExactlyOnceOk(pool.awaitReplies(20, Duration.ofSeconds(60)), 20);
+        }
+        passed = true;
+    }
+
+    @Test
+    void aFatalErrorInAWorkerThreadHaltsTheProcessWithStatus70AndAnotherWorkerTakesOver() throws Exception {
+        redis = RedisServerProcess.onFreePort(false).start();
+        TestPool pool = new TestPool("fatal" + POOLS.incrementAndGet(), redis.port());
+        // Its timeout interrupts it, and the interrupt closes its channel on the housekeeping thread, where the close
+        // throws an OutOfMemoryError (see FailingCloseHandler).
+        pool.submit(new Task("doomed", "failing-close", "error".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, 1000, null));
+        WorkerProcess victim = startWorker("victim", env(pool, "RESERVOIR_MAX_ATTEMPTS", "1"));
+        assertThat(victim.awaitExit(60)).isEqualTo(70);
+        assertThat(victim.log()).contains("fatal error in reservoir-housekeeper")
+                .contains("java.lang.OutOfMemoryError: thrown by a test channel's close");
+        // The task ends once: as the timeout the victim wrote before it halted, or, when the halt came first, given up by
+        // the successor that reclaims it (its one attempt was used).
+        startWorker("successor", env(pool, "RESERVOIR_MAX_ATTEMPTS", "1"));
+        pool.submit("after", "echo", "ok");
+        Map<String, List<TaskResult>> results = pool.awaitReplies(2, Duration.ofSeconds(60));
+        assertThat(results.get("doomed")).singleElement().satisfies(r -> assertThat(r.errorType()).isIn(ErrorTypes.TIMEOUT, ErrorTypes.WORKER_LOST));
+        assertThat(results.get("after")).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(TaskStatus.OK));
+        try (Jedis jedis = pool.jedis()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.inFlight(jedis) == 0);
         }
         passed = true;
     }
