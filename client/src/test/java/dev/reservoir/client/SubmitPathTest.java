@@ -174,6 +174,22 @@ class SubmitPathTest {
     }
 
     @Test
+    void aTaskHandedOverAfterTheSubmitterStoppedIsFailedNotLeft() {
+        // A caller racing close() can hand a task over after the submitter's last drain; it must still complete.
+        Submitter submitter = new Submitter(dev.reservoir.redis.RedisEndpoint.parse(redis.url(), null), "late", 16);
+        submitter.start();
+        submitter.stop();
+        TaskRegistry registry = new TaskRegistry("late");
+        PendingTask task = new PendingTask("late-1", registry.quota(1), new byte[0][], false);
+        registry.admit(task);
+        submitter.enqueueAll(List.of(task));
+        assertThat(task.future).isCompletedExceptionally();
+        assertThat(task.future.accepted()).isCompletedExceptionally();
+        assertThatThrownBy(task.future::join).hasMessageContaining("client closed before the task was sent");
+        assertThat(registry.awaitingCount()).isZero();
+    }
+
+    @Test
     void oneHandlePerPoolNameEvenWhenOpenedConcurrently() throws Exception {
         Set<Pool> handles = ConcurrentHashMap.newKeySet();
         List<Thread> threads = new ArrayList<>();
