@@ -33,6 +33,7 @@ class EmbeddedRedisDeathTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> local.failure() != null);
             LocalPoolException failure = local.awaitStopped();
             assertThat(failure).isNotNull();
+            assertThat(local.state()).isEqualTo(LocalPool.State.STOPPED);
             assertThat(failure.getMessage()).contains("the embedded Redis at " + local.redisUrl() + " exited unexpectedly")
                     .contains("the workers were stopped").doesNotContain("\n");
         } finally {

@@ -37,7 +37,10 @@ class LocalPoolTest {
     static void startPool() {
         PoolSpec spec = PoolSpec.defaults("local-test", 2, 4).withDrainTimeout(Duration.ofSeconds(10));
         local = LocalPool.start(spec, LocalPool.Options.defaults().withEvents(events::add));
+        // No worker JVM can have booted and published a heartbeat yet.
+        assertThat(local.state()).isEqualTo(LocalPool.State.STARTING);
         local.awaitReady(Duration.ofSeconds(120));
+        assertThat(local.state()).isEqualTo(LocalPool.State.RUNNING);
         reservoir = Reservoir.connect(local.redisUrl());
         pool = reservoir.pool("local-test");
     }
@@ -50,6 +53,7 @@ class LocalPoolTest {
         if (local != null) {
             Map<String, Long> pids = local.workerPids();
             local.close();
+            assertThat(local.state()).isEqualTo(LocalPool.State.STOPPED);
             // Nothing left running: every worker JVM has exited.
             pids.values().forEach(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                     .as("worker pid %d after close", pid).isFalse());

@@ -4,12 +4,14 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A submitted task waiting for its outcome: what the submitter sends and what the reader completes.
+ * One submitted task: what the submitter sends, what the reply reader's outcome completes, and the
+ * two flags its bookkeeping turns on. The bookkeeping itself is {@link TaskRegistry}'s.
  *
  * <p>Sending: NEW → SENDING (the submitter took it: {@link TaskFuture#accepted()} is settled by the
  * send) or NEW → CANCELLED (its future was cancelled first: it is never sent, and {@code accepted()}
  * fails). Finishing: the first completion of the future, whatever completes it (outcome, failure,
- * cancel, timeout), wins {@link #markFinished()} and releases the task's bookkeeping exactly once.
+ * cancel, timeout), wins {@link #markFinished()}, and the registry releases the task's bookkeeping
+ * exactly once.
  */
 final class PendingTask {
     private static final int NEW = 0;
@@ -29,12 +31,13 @@ final class PendingTask {
     }
 
     final String taskId;
-    final Pool pool;
+    /** The pool handle's share this task counts against; its registry is the client's. */
+    final TaskRegistry.Quota quota;
     final byte[][] xaddArgs;
     final TaskFuture future;
     /**
      * Fire and forget ({@link Pool#submitDetached}): no reply is asked for and nothing waits for the
-     * outcome, so the pool's bookkeeping ends when Redis accepts the task instead of when it completes.
+     * outcome, so its bookkeeping ends when Redis accepts the task instead of when it completes.
      */
     final boolean detached;
     /** NEW, SENDING or CANCELLED; changed by CAS only (submitter thread vs a thread cancelling the future). */
@@ -44,9 +47,9 @@ final class PendingTask {
     @SuppressWarnings("unused")
     private volatile boolean finished;
 
-    PendingTask(String taskId, Pool pool, byte[][] xaddArgs, boolean detached) {
+    PendingTask(String taskId, TaskRegistry.Quota quota, byte[][] xaddArgs, boolean detached) {
         this.taskId = taskId;
-        this.pool = pool;
+        this.quota = quota;
         this.xaddArgs = xaddArgs;
         this.detached = detached;
         this.future = new TaskFuture(this);

@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A handle on one worker pool, after Python's {@code multiprocessing.Pool}: {@link #submit} /
@@ -33,22 +31,21 @@ public final class Pool {
     private final PoolOptions options;
     private final Router router;
     private final String replyKey;
-    /** Tasks submitted and not yet answered are bounded by maxPending: submit blocks for a permit. */
-    private final Semaphore permits;
-    /** Submitted and not yet complete; join() waits for zero. Waiters park on {@code joinLock}. */
-    private final AtomicLong outstanding = new AtomicLong();
-    private final Object joinLock = new Object();
+    private final TaskRegistry registry;
+    /** This handle's maxPending permits and join() count, kept by the registry. */
+    private final TaskRegistry.Quota quota;
     /** Set once by close(). */
     private volatile boolean closed;
 
-    Pool(Reservoir client, PoolQueue queue, PoolOptions options, Router router) {
+    Pool(Reservoir client, TaskRegistry registry, PoolQueue queue, PoolOptions options, Router router) {
         this.client = client;
+        this.registry = registry;
         this.keys = queue.keys();
         this.queue = queue;
         this.options = options;
         this.router = router;
         this.replyKey = keys.reply(client.clientId());
-        this.permits = new Semaphore(options.maxPending());
+        this.quota = registry.quota(options.maxPending());
     }
 
     public String name() {
@@ -74,8 +71,7 @@ public final class Pool {
 
     private PendingTask submitTask(String handler, byte[] payload) {
         PendingTask task = prepare(handler, payload);
-        acquire(1);
-        track(task);
+        registry.admit(task);
         client.send(task);
         return task;
     }
@@ -89,17 +85,7 @@ public final class Pool {
      */
     public CompletableFuture<String> submitDetached(String handler, byte[] payload) {
         PendingTask task = prepare(handler, payload, true);
-        acquire(1);
-        outstanding.incrementAndGet();
-        CompletableFuture<String> queued = new CompletableFuture<>();
-        task.future.accepted().whenComplete((v, e) -> {
-            taskFinished();
-            if (e == null) {
-                queued.complete(task.taskId);
-            } else {
-                queued.completeExceptionally(e);
-            }
-        });
+        CompletableFuture<String> queued = registry.admitDetached(task);
         // Always through the submitter thread, so tasks are accepted (and their futures complete) in submission order.
         client.sendAll(List.of(task));
         return queued;
@@ -209,19 +195,18 @@ public final class Pool {
         try {
             for (byte[] p : payloads) {
                 PendingTask t = prepare(handler, p); // throws once the pool is closed
-                if (!permits.tryAcquire()) {
+                if (!registry.tryAdmit(t)) {
                     // At maxPending: send what this chunk has so far, so that its answers can free permits.
                     client.sendAll(batch);
                     batch = new ArrayList<>();
-                    acquire(1);
+                    registry.admit(t);
                 }
-                track(t);
                 futures.add(t.future);
                 batch.add(t);
             }
         } finally {
-            // Every tracked task is sent, even when close() on another thread stops the chunk half way:
-            // join() waits for tracked tasks, so an unsent one would make it wait forever.
+            // Every admitted task is sent, even when close() on another thread stops the chunk half way:
+            // join() waits for admitted tasks, so an unsent one would make it wait forever.
             client.sendAll(batch);
         }
         return futures;
@@ -250,41 +235,17 @@ public final class Pool {
 
     /** Waits until every task submitted through this handle has completed (ok, failed or errored). */
     public void join() {
-        synchronized (joinLock) {
-            while (outstanding.get() > 0) {
-                try {
-                    joinLock.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ReservoirException("interrupted in join()", e);
-                }
-            }
-        }
+        quota.join(null);
     }
 
     /** Like {@link #join()}, at most {@code timeout}; returns false if tasks are still outstanding. */
     public boolean join(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (joinLock) {
-            while (outstanding.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(joinLock, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ReservoirException("interrupted in join()", e);
-                }
-            }
-        }
-        return true;
+        return quota.join(timeout);
     }
 
     /** Tasks submitted through this handle and not yet complete. */
     public long outstanding() {
-        return outstanding.get();
+        return quota.outstanding();
     }
 
     private PendingTask prepare(String handler, byte[] payload) {
@@ -296,40 +257,11 @@ public final class Pool {
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("handler: must name a handler of the worker, e.g. echo");
         }
-        String id = client.nextTaskId();
+        String id = registry.nextTaskId();
         // No submitted time: workers take it from the stream id Redis assigns (docs/protocol.md), which saves
         // a field per task on the wire and in Redis.
         Task task = new Task(id, handler, payload, detached ? null : replyKey, 1, 0, options.taskTimeout().toMillis(), null);
-        return new PendingTask(id, this, router.xaddArgs(task), detached);
-    }
-
-    private void track(PendingTask task) {
-        outstanding.incrementAndGet();
-        client.register(task);
-    }
-
-    /** The task's future is completing (first completion only), before its waiters wake: it is no longer waiting for an outcome. */
-    void taskLeaving(PendingTask task) {
-        client.forget(task);
-    }
-
-    /** The task's future has completed (first completion only): its maxPending permit and join() count are released. */
-    void taskFinished() {
-        permits.release();
-        if (outstanding.decrementAndGet() == 0) {
-            synchronized (joinLock) {
-                joinLock.notifyAll();
-            }
-        }
-    }
-
-    private void acquire(int n) {
-        try {
-            permits.acquire(n);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReservoirException("interrupted while waiting for room (maxPending=" + options.maxPending() + ")", e);
-        }
+        return new PendingTask(id, quota, router.xaddArgs(task), detached);
     }
 
     private void ensureOpen() {

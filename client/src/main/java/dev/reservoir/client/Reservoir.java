@@ -1,17 +1,14 @@
 package dev.reservoir.client;
 
 import dev.reservoir.protocol.PoolKeys;
-import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.RedisEndpoint;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -42,16 +39,16 @@ public final class Reservoir implements AutoCloseable {
     private final JedisPool commands;
     private final Submitter submitter;
     private final ReplyReader reader;
-    /** Tasks waiting for an outcome, by task id; completed by the reply reader. */
-    private final Map<String, PendingTask> pending = new ConcurrentHashMap<>();
+    /** Every outstanding task of this client: permits, join counts, and the futures the reader completes. */
+    private final TaskRegistry registry;
     private final Map<String, Pool> pools = new ConcurrentHashMap<>();
-    private final AtomicLong sequence = new AtomicLong();
     /** Set once by close(). */
     private volatile boolean closed;
 
     private Reservoir(RedisEndpoint endpoint, ClientOptions options) {
         this.endpoint = endpoint;
         this.clientId = newClientId();
+        this.registry = new TaskRegistry(clientId);
         this.commands = endpoint.pool("reservoir-" + clientId, 4);
         try (Jedis jedis = commands.getResource()) {
             jedis.ping();
@@ -64,7 +61,7 @@ public final class Reservoir implements AutoCloseable {
             throw new ReservoirConnectionException("cannot use Redis at " + endpoint + ": " + e.getMessage(), e);
         }
         this.submitter = new Submitter(endpoint, "reservoir-" + clientId, options.submitBatch());
-        this.reader = new ReplyReader(endpoint, "reservoir-" + clientId, options.reconnectGrace(), this::deliver, this::failAllPending);
+        this.reader = new ReplyReader(endpoint, "reservoir-" + clientId, options.reconnectGrace(), registry::deliver, registry::failAll);
         submitter.start();
         reader.start();
     }
@@ -103,7 +100,7 @@ public final class Reservoir implements AutoCloseable {
             queue.ensureGroup(jedis);
             return null;
         });
-        Pool created = new Pool(this, queue, options, router);
+        Pool created = new Pool(this, registry, queue, options, router);
         Pool winner = pools.putIfAbsent(name, created);
         if (winner != null) {
             return winner;
@@ -136,50 +133,18 @@ public final class Reservoir implements AutoCloseable {
                 + rootMessage(e) + "): check that Redis is up, then retry", e);
     }
 
-    String nextTaskId() {
-        return clientId + "-" + Long.toString(sequence.incrementAndGet(), 36);
-    }
-
-    void register(PendingTask task) {
-        pending.put(task.taskId, task);
-    }
-
-    /** Called once per task as its future completes, before its waiters wake. */
-    void forget(PendingTask task) {
-        pending.remove(task.taskId, task);
-    }
-
+    /** Hands an admitted task to the submitter; it may send it on this thread when it is the only one waiting. */
     void send(PendingTask task) {
-        // Registered already: it is lone when it is the only task waiting.
-        submitter.enqueue(task, pending.size() == 1);
+        submitter.enqueue(task, registry.loneAwaiting());
     }
 
     void sendAll(List<PendingTask> tasks) {
         submitter.enqueueAll(tasks);
     }
 
+    /** Tasks of this client waiting for an outcome. */
     int pendingCount() {
-        return pending.size();
-    }
-
-    /** Called by the reply reader for every outcome; duplicates (at-least-once delivery) find nothing and are dropped. */
-    private void deliver(TaskResult result) {
-        PendingTask task = pending.get(result.taskId());
-        if (task == null) {
-            return;
-        }
-        Result r = Result.of(result);
-        if (r.isOk()) {
-            task.future.complete(r);
-        } else {
-            task.future.completeExceptionally(new TaskFailedException(r));
-        }
-    }
-
-    private void failAllPending(ReservoirConnectionException e) {
-        for (PendingTask t : new ArrayList<>(pending.values())) {
-            t.future.completeExceptionally(e);
-        }
+        return registry.awaitingCount();
     }
 
     /** Interrupts the reader's blocking read so it picks up a newly watched stream at once. */
@@ -218,11 +183,8 @@ public final class Reservoir implements AutoCloseable {
         pools.values().forEach(Pool::close);
         submitter.stop();
         reader.stop(this::wakeReader);
-        ReservoirException gone = new ReservoirException("client closed before the result arrived; the task keeps running:"
-                + " fetch its result later with get(taskId)");
-        for (PendingTask t : new ArrayList<>(pending.values())) {
-            t.future.completeExceptionally(gone);
-        }
+        registry.failAll(new ReservoirException("client closed before the result arrived; the task keeps running:"
+                + " fetch its result later with get(taskId)"));
         // Reply streams are per client: nobody reads them after this.
         try (Jedis jedis = commands.getResource()) {
             for (String key : reader.replyKeys()) {

@@ -16,19 +16,26 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The one thread that writes tasks to Redis. Callers enqueue batches (a lone submit is a batch of
- * one, an imap chunk one batch); this thread takes whatever has piled up (up to {@code batch} tasks)
- * and sends it as one pipeline, so a lone task costs one round trip and a burst one round trip per
- * batch: submissions batch themselves under load without a linger delay.
+ * Writes the client's tasks to Redis: pipelined {@code XADD}s (arguments from
+ * {@code PoolQueue.xaddArgs}) on one connection of its own, by one submitter thread. Callers hand
+ * over batches (a submit is a batch of one, an imap chunk one batch); the thread takes whatever has
+ * piled up and sends it as one pipeline, adding whole batches while it holds fewer than
+ * {@code batch} tasks (a batch is never split). So a lone task costs one round trip and a burst one
+ * round trip per pipeline: submissions batch themselves under load without a linger delay.
  *
- * <p>A lone task (nothing else outstanding in the client, nothing queued, connection open and free)
- * is sent by its caller directly, saving a thread hand-off on the latency path. Callers never
- * connect: only this thread does, without holding the connection lock while it waits for Redis, so a
- * Redis that is slow to accept connections never stalls a caller.
+ * <p>The one exception: a lone task (no other task of the client awaits an outcome, nothing is
+ * queued, the connection is open and free) is sent by its caller on the caller's thread, saving a
+ * thread hand-off on the latency path. Either way the connection is used only under
+ * {@code connectionLock}. Callers never connect: only the submitter thread does, without holding the
+ * lock while it waits for Redis, so a Redis that is slow to accept connections never stalls a caller.
  *
- * <p>Lifecycle: RUNNING → (stop) DRAINING: sends what is queued → STOPPED. A broken connection fails
- * the batch in hand (those tasks may or may not have reached Redis) and the next batch reconnects; a
- * failed connect fails the batch in hand (not queued).
+ * <p>Every task handed over is sent or failed, never left: Redis's refusal of one fails that task; a
+ * broken connection fails the pipeline in hand (those tasks may or may not have reached Redis) and
+ * the next one reconnects; a failed connect fails the pipeline in hand (not queued). A task cancelled
+ * before it is taken is skipped (never sent).
+ *
+ * <p>Lifecycle: RUNNING → ({@link #stop}) DRAINING: sends what is queued → STOPPED: fails what is
+ * still handed over after that, at once.
  */
 final class Submitter implements Runnable {
     private static final Logger LOG = Logger.getLogger(Submitter.class.getName());
@@ -39,8 +46,10 @@ final class Submitter implements Runnable {
     /** Batches handed over by callers, oldest first. */
     private final LinkedBlockingQueue<List<PendingTask>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
-    /** Set once by {@link #stop()}; read by the submitter thread. */
+    /** Set once by {@link #stop()}; read by the submitter thread and by callers. */
     private volatile boolean stopping;
+    /** Set once by the submitter thread when it has drained the queue for the last time: callers fail what they hand over after. */
+    private volatile boolean stopped;
     /**
      * The open connection, or null. Opened only by the submitter thread; set, used and dropped (when it
      * breaks) under connectionLock, by the submitter thread and by callers sending a lone task. Volatile
@@ -80,11 +89,31 @@ final class Submitter implements Runnable {
             }
         }
         queue.add(List.of(task));
+        failIfStopped();
     }
 
     void enqueueAll(List<PendingTask> tasks) {
         if (!tasks.isEmpty()) {
             queue.add(tasks);
+            failIfStopped();
+        }
+    }
+
+    /**
+     * A caller racing the client's close can hand over a batch after the thread drained the queue for
+     * the last time; nobody would send or fail it. The thread sets {@link #stopped} before that last
+     * drain, so such a caller sees it and drains the queue itself (each batch is polled by one drainer only).
+     */
+    private void failIfStopped() {
+        if (stopped) {
+            failQueued();
+        }
+    }
+
+    private void failQueued() {
+        List<PendingTask> batchOfLeft;
+        while ((batchOfLeft = queue.poll()) != null) {
+            failAll(batchOfLeft, new ReservoirException("client closed before the task was sent; it was not submitted"));
         }
     }
 
@@ -123,12 +152,8 @@ final class Submitter implements Runnable {
                 inHand.clear();
             }
         }
-        List<PendingTask> left = new ArrayList<>();
-        for (List<PendingTask> b : queue) {
-            left.addAll(b);
-        }
-        queue.clear();
-        failAll(left, new ReservoirException("client closed before the task was sent; it was not submitted"));
+        stopped = true;
+        failQueued();
         connectionLock.lock();
         try {
             closeConnection();

@@ -10,10 +10,9 @@ import java.util.function.Supplier;
  * (for {@link Pool#get(String)} later) and when Redis accepted the task.
  *
  * <p>Every way of completing it (the outcome, a failure, {@link #cancel}, {@code orTimeout}, ...) goes
- * through the overrides below, so the pool's bookkeeping (maxPending permit, {@link Pool#join()}
- * count) is released exactly once, without a callback object per task. The task leaves the client's
- * waiting set before waiters wake, so a caller's next {@code apply} finds the client idle and sends
- * its task directly.
+ * through the overrides below, which hand the task's release to the client's {@link TaskRegistry}
+ * (its entry before the waiters wake, its maxPending permit and {@link Pool#join()} count after),
+ * exactly once and without a callback object per task.
  */
 public final class TaskFuture extends CompletableFuture<Result> {
     private final PendingTask task;
@@ -47,23 +46,23 @@ public final class TaskFuture extends CompletableFuture<Result> {
 
     @Override
     public boolean complete(Result value) {
-        if (!task.markFinished()) {
+        TaskRegistry registry = task.quota.registry();
+        if (!registry.finishing(task)) {
             return false;
         }
-        leaving();
         super.complete(value);
-        finished();
+        registry.finished(task);
         return true;
     }
 
     @Override
     public boolean completeExceptionally(Throwable error) {
-        if (!task.markFinished()) {
+        TaskRegistry registry = task.quota.registry();
+        if (!registry.finishing(task)) {
             return false;
         }
-        leaving();
         super.completeExceptionally(error);
-        finished();
+        registry.finished(task);
         return true;
     }
 
@@ -73,15 +72,15 @@ public final class TaskFuture extends CompletableFuture<Result> {
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        if (!task.markFinished()) {
+        TaskRegistry registry = task.quota.registry();
+        if (!registry.finishing(task)) {
             return isCancelled();
         }
         if (task.cancelUnsent()) {
             accepted.completeExceptionally(new CancellationException("task " + task.taskId + " was cancelled before it was sent: not queued"));
         }
-        leaving();
         super.cancel(mayInterruptIfRunning);
-        finished();
+        registry.finished(task);
         return true;
     }
 
@@ -103,37 +102,21 @@ public final class TaskFuture extends CompletableFuture<Result> {
 
     @Override
     public void obtrudeValue(Result value) {
-        boolean first = task.markFinished();
-        if (first) {
-            leaving();
-        }
+        TaskRegistry registry = task.quota.registry();
+        boolean first = registry.finishing(task);
         super.obtrudeValue(value);
         if (first) {
-            finished();
+            registry.finished(task);
         }
     }
 
     @Override
     public void obtrudeException(Throwable error) {
-        boolean first = task.markFinished();
-        if (first) {
-            leaving();
-        }
+        TaskRegistry registry = task.quota.registry();
+        boolean first = registry.finishing(task);
         super.obtrudeException(error);
         if (first) {
-            finished();
-        }
-    }
-
-    private void leaving() {
-        if (!task.detached) {
-            task.pool.taskLeaving(task);
-        }
-    }
-
-    private void finished() {
-        if (!task.detached) {
-            task.pool.taskFinished();
+            registry.finished(task);
         }
     }
 

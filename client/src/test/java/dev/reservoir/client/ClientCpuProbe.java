@@ -22,9 +22,9 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * Not a test: a measuring tool for the client's own CPU per task, apart from the workers. A bare
  * consumer thread (read 1,000, complete them as echo, no thread hand-offs) stands in for the pool, so
  * the client runs as fast as Redis lets it; the client's CPU is this JVM's CPU minus that thread's.
- * Run from the root after {@code ./mvnw -q -pl client -am test-compile}:
+ * Run from the root:
  * <pre>
- * ./mvnw -q -pl client dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/client.cp
+ * ./mvnw -q -pl client -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/client.cp
  * java -cp client/target/test-classes:client/target/classes:$(cat /tmp/client.cp) dev.reservoir.client.ClientCpuProbe noop 300000
  * java -cp ... dev.reservoir.client.ClientCpuProbe apply 20000
  * </pre>

@@ -146,6 +146,50 @@ class SubmitPathTest {
     }
 
     @Test
+    void everyWayOfCompletingAFutureReleasesItsTaskExactlyOnce() throws Exception {
+        Pool pool = reservoir.pool("release", PoolOptions.defaults().withMaxPending(2));
+        Result local = Result.of(dev.reservoir.protocol.TaskResult.ok("x", b("local"), 1, "me", 0));
+        TaskFuture byCaller = pool.submit("echo", b("1"));
+        TaskFuture timedOut = pool.submit("echo", b("2"));
+        assertThat(pool.outstanding()).isEqualTo(2);
+        assertThat(byCaller.completeExceptionally(new IllegalStateException("given up"))).isTrue();
+        assertThat(byCaller.complete(local)).as("a second completion").isFalse();
+        byCaller.obtrudeValue(local); // overwrites the value, releases nothing more
+        assertThat(byCaller.join()).isSameAs(local);
+        timedOut.orTimeout(50, TimeUnit.MILLISECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.outstanding() == 0);
+        assertThat(timedOut).isCompletedExceptionally();
+        assertThat(reservoir.pendingCount()).isZero();
+        assertThat(pool.join(Duration.ZERO)).isTrue();
+
+        // Exactly maxPending permits again: two submits pass, a third waits until one of them is released.
+        TaskFuture a = pool.submit("echo", b("a"));
+        pool.submit("echo", b("b"));
+        CompletableFuture<TaskFuture> third = CompletableFuture.supplyAsync(() -> pool.submit("echo", b("c")));
+        Thread.sleep(300);
+        assertThat(third).as("a third submit beyond maxPending 2").isNotDone();
+        a.cancel(false);
+        assertThat(third.get(10, TimeUnit.SECONDS).taskId()).isNotNull();
+        assertThat(pool.outstanding()).isEqualTo(2);
+    }
+
+    @Test
+    void aTaskHandedOverAfterTheSubmitterStoppedIsFailedNotLeft() {
+        // A caller racing close() can hand a task over after the submitter's last drain; it must still complete.
+        Submitter submitter = new Submitter(dev.reservoir.redis.RedisEndpoint.parse(redis.url(), null), "late", 16);
+        submitter.start();
+        submitter.stop();
+        TaskRegistry registry = new TaskRegistry("late");
+        PendingTask task = new PendingTask("late-1", registry.quota(1), new byte[0][], false);
+        registry.admit(task);
+        submitter.enqueueAll(List.of(task));
+        assertThat(task.future).isCompletedExceptionally();
+        assertThat(task.future.accepted()).isCompletedExceptionally();
+        assertThatThrownBy(task.future::join).hasMessageContaining("client closed before the task was sent");
+        assertThat(registry.awaitingCount()).isZero();
+    }
+
+    @Test
     void oneHandlePerPoolNameEvenWhenOpenedConcurrently() throws Exception {
         Set<Pool> handles = ConcurrentHashMap.newKeySet();
         List<Thread> threads = new ArrayList<>();

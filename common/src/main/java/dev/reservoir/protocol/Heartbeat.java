@@ -8,6 +8,9 @@ import java.util.Map;
  * A worker's heartbeat record ({@link PoolKeys#worker(String)}), rewritten every heartbeat
  * interval with a TTL of a few intervals, so a record that stops changing disappears.
  * The operator and the CLI read it to see which workers are idle, busy or draining.
+ *
+ * @param jitMillis optional diagnostic ({@link #JIT_MS}): {@link #JIT_UNKNOWN} when the worker
+ *                  did not write it; nothing but diagnostics may depend on it
  */
 public record Heartbeat(String workerId, WorkerState state, int threads, int busyThreads, int inFlight,
                         long completed, long failed, long memoryBlocksInUse, long memoryBlocksCapacity,
@@ -29,8 +32,18 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
     public static final String PID = "pid";
     public static final String STARTED = "started";
     public static final String UPDATED = "updated";
-    /** Milliseconds the worker JVM's JIT compilers have worked since it started; still growing = still warming up. */
+    /**
+     * Optional diagnostic field: milliseconds the worker JVM's JIT compilers have worked since it started
+     * (still growing: still warming up). Workers may omit it, and no consumer may depend on it: the
+     * end-to-end benchmark reads it to know when the workers' JIT has settled, and does without it.
+     */
     public static final String JIT_MS = "jit_ms";
+    /** {@link #jitMillis()} of a heartbeat without {@link #JIT_MS}. */
+    public static final long JIT_UNKNOWN = -1;
+
+    public boolean reportsJit() {
+        return jitMillis >= 0;
+    }
 
     /** A worker is idle when it is running and has nothing claimed. */
     public boolean idle() {
@@ -54,7 +67,9 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
         f.put(PID, Long.toString(pid));
         f.put(STARTED, Long.toString(startedAt));
         f.put(UPDATED, Long.toString(updatedAt));
-        f.put(JIT_MS, Long.toString(jitMillis));
+        if (reportsJit()) {
+            f.put(JIT_MS, Long.toString(jitMillis));
+        }
         return f;
     }
 
@@ -70,7 +85,7 @@ public record Heartbeat(String workerId, WorkerState state, int threads, int bus
         return new Heartbeat(Task.requiredText(b, ID), state, (int) num(b, THREADS), (int) num(b, BUSY), (int) num(b, IN_FLIGHT),
                 num(b, COMPLETED), num(b, FAILED), num(b, MEM_IN_USE), num(b, MEM_CAPACITY), num(b, MEM_MAX), num(b, MEM_HIGH_WATER),
                 f.getOrDefault(HOST, ""), num(b, PID), num(b, STARTED), num(b, UPDATED),
-                num(b, JIT_MS));
+                Task.optionalLong(b, JIT_MS, JIT_UNKNOWN, 0, Long.MAX_VALUE));
     }
 
     private static long num(Map<String, byte[]> b, String field) {

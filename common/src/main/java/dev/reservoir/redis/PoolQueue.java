@@ -22,9 +22,13 @@ import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The queue operations of one pool, over plain Redis commands and the scripts beside this class.
- * Worker, client, local supervisor and operator all go through here, so the protocol in
- * docs/protocol.md has one implementation. Stateless and thread-safe; each call takes the
- * connection to use (the caller decides on pooling and blocking).
+ * Worker, client, local supervisor and operator go through here for the shared stream, results,
+ * dead letters, counters and heartbeats. Two paths of the Java client speak the protocol
+ * (docs/protocol.md) on their own, because they pipeline on connections of their own: its
+ * submitter sends the XADDs built by {@link #xaddArgs}, and its reply reader reads and trims the
+ * client's reply streams ({@code XREAD}, {@code XTRIM}) and decodes outcomes with
+ * {@code TaskResult}. Stateless and thread-safe; each call takes the connection to use (the caller
+ * decides on pooling and blocking).
  */
 public final class PoolQueue {
     private static final Script COMPLETE = Script.load("complete");

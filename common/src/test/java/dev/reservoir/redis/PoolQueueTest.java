@@ -313,9 +313,12 @@ class PoolQueueTest {
         jedis.hset(keys.stats(), Map.of("completed", "lots", "failed", "2"));
         assertThat(queue.heartbeats(jedis)).extracting(dev.reservoir.protocol.Heartbeat::workerId).containsExactly("good");
         assertThat(queue.heartbeats(jedis).getFirst().jitMillis()).isEqualTo(1234);
-        // a worker from before jit_ms existed: read as 0 (nothing known about its JIT), not skipped
+        // jit_ms is optional (a worker may omit it): read as unknown, not as 0 and not skipped
         jedis.hdel(keys.worker("good"), "jit_ms");
-        assertThat(queue.heartbeats(jedis)).singleElement().extracting(dev.reservoir.protocol.Heartbeat::jitMillis).isEqualTo(0L);
+        assertThat(queue.heartbeats(jedis)).singleElement().satisfies(h -> {
+            assertThat(h.jitMillis()).isEqualTo(dev.reservoir.protocol.Heartbeat.JIT_UNKNOWN);
+            assertThat(h.reportsJit()).isFalse();
+        });
         assertThat(queue.stats(jedis)).containsEntry("completed", 0L).containsEntry("failed", 2L);
     }
 
