@@ -1,5 +1,6 @@
 package dev.reservoir.client;
 
+import dev.reservoir.spec.Dispatch;
 import java.time.Duration;
 import java.util.Objects;
 

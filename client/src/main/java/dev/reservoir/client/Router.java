@@ -2,6 +2,7 @@ package dev.reservoir.client;
 
 import dev.reservoir.protocol.Task;
 import dev.reservoir.redis.PoolQueue;
+import dev.reservoir.spec.Dispatch;
 
 /**
  * Where a task goes: the pool's routing, chosen once per pool handle. Shared-queue routing writes to

@@ -1,5 +1,6 @@
 package dev.reservoir.client;
 
+import dev.reservoir.spec.Dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
