@@ -246,8 +246,8 @@ class WorkerFaultTest {
         redis = null;
         WorkerProcess bad = startWorker("bad", Map.of("RESERVOIR_THREADS", "zero", "RESERVOIR_MAX_ATTEMPTS", "0"));
         assertThat(bad.awaitExit(30)).isEqualTo(2);
-        assertThat(bad.log()).contains("invalid configuration: RESERVOIR_THREADS='zero' is not a whole number")
-                .contains("invalid configuration: RESERVOIR_MAX_ATTEMPTS=0 is out of range");
+        assertThat(bad.log()).contains("invalid configuration: RESERVOIR_THREADS: 'zero' is not a whole number")
+                .contains("invalid configuration: RESERVOIR_MAX_ATTEMPTS: 0 is out of range");
         passed = true;
     }
 }
