@@ -173,7 +173,7 @@ class CliTest {
         Run r = run("local", "-f", file.toString());
         assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("spec.threads: 0 is out of range: use 1 to 1024")
-                .contains("spec.dispatch: must be one of SharedQueue, RoundRobin, Random, got 'Sideways'");
+                .contains("spec.dispatch: 'Sideways' is not one of SharedQueue, RoundRobin, Random");
     }
 
     @Test
