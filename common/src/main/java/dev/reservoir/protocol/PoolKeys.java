@@ -97,7 +97,7 @@ public record PoolKeys(String pool) {
         return prefix() + "workers";
     }
 
-    /** Pool-wide counters (completed, failed, retried, reclaimed, deadLettered), see {@link StatsFields}. */
+    /** Pool-wide counters, one hash field per {@link StatsFields} name. */
     public String stats() {
         return prefix() + "stats";
     }

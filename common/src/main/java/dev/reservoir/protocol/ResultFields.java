@@ -1,6 +1,9 @@
 package dev.reservoir.protocol;
 
-/** Field names of a result: the result hash, the reply stream entry and the dead-letter entry. */
+/**
+ * Field names of a result written as plain fields: a dead-letter entry ({@link TaskResult#toFields()}).
+ * Result buckets and reply streams hold each outcome as one encoded value instead ({@link TaskResult#encode()}).
+ */
 public final class ResultFields {
     public static final String ID = "id";
     /** {@code ok} or {@code failed} (see {@link TaskStatus}). */

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param id            unique id chosen by the submitter
  * @param handler       name of the handler to run
  * @param payload       opaque bytes handed to the handler
- * @param replyTo       reply stream key, or null when the submitter only polls the result key
+ * @param replyTo       reply stream key, or null when the submitter looks the result up by task id instead
  * @param attempt       1 on first submission, incremented by each retry
  * @param submittedAt   epoch ms of submission, 0 when unknown
  * @param timeoutMillis run timeout for this task, 0 for the worker's default

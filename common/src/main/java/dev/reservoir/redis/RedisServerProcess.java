@@ -78,7 +78,7 @@ public final class RedisServerProcess implements AutoCloseable {
     /** The first port of the kernel's ephemeral range (Linux), else the IANA one. */
     static int ephemeralRangeStart() {
         try {
-            // Not Files.readString: /proc files report size 0, and it returned only the first byte ("3") here.
+            // readAllLines, not readString: a /proc file reports size 0, and readString then returns only its first byte.
             String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {

@@ -17,9 +17,10 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Wires the Java Operator SDK into Quarkus by hand (the quarkus-operator-sdk extension does not
- * resolve here): builds the {@link Operator} on Quarkus's KubernetesClient at start-up, registers
- * the reconciler for the configured namespaces, and stops it on shutdown.
+ * Wires the Java Operator SDK into Quarkus by hand (the quarkus-operator-sdk extension cannot be
+ * resolved at the Quarkus platform version this build uses): builds the {@link Operator} on Quarkus's
+ * KubernetesClient at start-up, registers the reconciler for the configured namespaces, and stops it
+ * on shutdown.
  *
  * <p>Lifecycle: NEW → {@link #start()} → RUNNING (leading or waiting for the Lease) → {@link #stop()}
  * → STOPPED. Guarded by {@code this}.

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 
 /**
  * The status of a pool as a pure function of what one reconcile observed and the previous status.
- * The reconciler writes the result only when it differs from the stored status, so a pool at rest
- * costs no writes. Conditions keep their lastTransitionTime while their status stays the same.
+ * The reconciler ({@code reconciler.StatusWriter}) writes the result only when it differs from the
+ * stored status, so a pool at rest costs no writes. Conditions keep their lastTransitionTime while their status stays the same.
  */
 public final class StatusAggregator {
     public static final String AVAILABLE = "Available";

@@ -67,9 +67,9 @@ public final class Block extends BlockFields {
  * release; two blocks whose objects share a cache line, each in use by a thread on another core, would bounce
  * that line on every operation, and after a few steals which blocks sit on top of each stripe's stack is
  * arbitrary. 64 bytes each side, plus the segment object allocated between two blocks, keep neighbours'
- * fields two lines apart. Costs ~180 bytes of heap per block (0.3% of a 64 KiB block). Not measurable on the
- * 2-vCPU build VM, where a line moves between CPUs almost for free (docs/benchmarks.md); it is the standard
- * cure on real multi-core hosts, where the issue measured 150-240 ns per contended operation.
+ * fields two lines apart, for 128 bytes of heap per block: little next to the block itself. Whether false
+ * sharing costs anything depends on the host (docs/benchmarks.md, "Memory pool"); where it does, the padding
+ * keeps one thread's leases from slowing another's.
  */
 @SuppressWarnings("unused")
 abstract class BlockPad {

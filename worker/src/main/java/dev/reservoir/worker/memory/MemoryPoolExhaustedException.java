@@ -3,8 +3,9 @@ package dev.reservoir.worker.memory;
 import java.time.Duration;
 
 /**
- * Back-pressure gave up: the pool was at {@code maxBlocks} with every block leased for the whole bounded
- * wait. The message names the settings to raise.
+ * Back-pressure gave up: every block was leased for the whole bounded wait, and the pool could not grow
+ * (it was at {@code maxBlocks}, or the native memory for another slab was refused). The message names
+ * the settings to raise, and the refusal if there was one.
  */
 public final class MemoryPoolExhaustedException extends Exception {
     private final int blockSize;

@@ -101,7 +101,7 @@ class MemoryPoolTest {
     void highWaterCountsBlocksHeldAtOnceOnDifferentThreadsEvenAfterEachStripeSettled() throws Exception {
         try (MemoryPool pool = pool(64, 8, 8, LeakDetection.OFF)) {
             int alone = 100;
-            int rounds = alone + 3 * MemoryPool.PERIODIC_SAMPLE_EVERY;
+            int rounds = alone + 3 * Stripe.PERIODIC_SAMPLE_EVERY;
             java.util.concurrent.CyclicBarrier step = new java.util.concurrent.CyclicBarrier(2);
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             // First each thread leases and releases while the other holds nothing (the high-water mark

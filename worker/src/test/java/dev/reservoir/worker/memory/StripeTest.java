@@ -12,7 +12,7 @@ class StripeTest {
 
     @Test
     void threadsTakingTurnsInPairsAreToldToMove() {
-        MemoryPool.Stripe stripe = new MemoryPool.Stripe(new Block[0]);
+        Stripe stripe = new Stripe(new Block[0]);
         List<Boolean> answers = new ArrayList<>();
         for (int round = 0; round < 4; round++) { // A leases+releases, then B does: A A B B A A B B
             long id = round % 2 == 0 ? 1 : 2;
@@ -26,7 +26,7 @@ class StripeTest {
 
     @Test
     void anOccasionalVisitorDoesNotMoveTheOwner() {
-        MemoryPool.Stripe stripe = new MemoryPool.Stripe(new Block[0]);
+        Stripe stripe = new Stripe(new Block[0]);
         for (int i = 0; i < 1_000; i++) {
             long id = i % 20 == 19 ? 2 : 1; // another thread steals from this stripe once every 20 takes
             assertThat(stripe.sharedWith(platform, id)).as("take %s", i).isFalse();
@@ -35,7 +35,7 @@ class StripeTest {
 
     @Test
     void virtualThreadsNeverMoveAnyone() throws Exception {
-        MemoryPool.Stripe stripe = new MemoryPool.Stripe(new Block[0]);
+        Stripe stripe = new Stripe(new Block[0]);
         List<Boolean> answers = new ArrayList<>();
         Thread t = Thread.ofVirtual().start(() -> {
             for (int i = 0; i < 100; i++) {
