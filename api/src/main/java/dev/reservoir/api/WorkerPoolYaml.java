@@ -144,11 +144,11 @@ public final class WorkerPoolYaml {
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                                              Object beanOrClass, String propertyName) throws IOException {
             Collection<Object> known = deserializer.getKnownPropertyNames();
-            String parent = path(p.getParsingContext().getParent());
+            // The parser is on the property's value: its context (or, for a mapping or list just opened, the parent's)
+            // is the object holding the property, named by it.
             TreeSet<String> names = new TreeSet<>();
             known.forEach(k -> names.add(String.valueOf(k)));
-            problems.add(at(parent.isEmpty() ? propertyName : parent + "." + propertyName) + ": unknown field (known: "
-                    + String.join(", ", names) + ")");
+            problems.add(at(valuePath(p)) + ": unknown field (known: " + String.join(", ", names) + ")");
             p.skipChildren();
             return true;
         }

@@ -52,6 +52,7 @@ class WorkerPoolYamlTest {
                   thread: 4
                   memoryPool: 5
                   queue: {redis: {url: redis://r:6379, pasword: x}, maxAttempts: [1]}
+                  template: {spec: {nodeSelector: {a: b}}, labels: {x: y}}
                 """));
         assertThat(e.problems()).containsExactlyInAnyOrder(
                 "apiVersion: must be reservoir.dev/v1alpha1, got 'reservoir.dev/v1'",
@@ -60,7 +61,9 @@ class WorkerPoolYamlTest {
                         + " queue, replicas, template, threadMode, threads)",
                 "spec.memoryPool: must be a mapping (key: value lines), got 5",
                 "spec.queue.redis.pasword: unknown field (known: passwordSecretRef, url)",
-                "spec.queue.maxAttempts: must be a whole number, got a list");
+                "spec.queue.maxAttempts: must be a whole number, got a list",
+                "spec.template.spec: unknown field (known: affinity, annotations, env, imagePullPolicy, imagePullSecrets, labels,"
+                        + " nodeSelector, priorityClassName, resources, serviceAccountName, tolerations)");
     }
 
     @Test

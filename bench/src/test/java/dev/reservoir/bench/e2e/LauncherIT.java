@@ -94,7 +94,7 @@ class LauncherIT {
                   image: ignored-locally:1
                   threads: 2
                   drainTimeout: 10s
-                  template: {spec: {nodeSelector: {disk: ssd}}}
+                  template: {nodeSelector: {disk: ssd}}
                 """);
         Path log = dir.resolve("local.log");
         Process p = new ProcessBuilder("setsid", LAUNCHER, "local", "-f", yaml.toString()).redirectErrorStream(true).start();
