@@ -20,9 +20,9 @@ import redis.clients.jedis.Protocol;
  * {@code redis-benchmark -P 16} XADD against the same Redis. The ratio is the figure.
  *
  * <pre>
- * ./mvnw -q -pl common,worker install -DskipTests
- * ./mvnw -q -pl worker exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.reservoir.worker.bench.ConsumeBenchmark -Dexec.args="200000 4 32"
+ * ./mvnw -B -ntp -q -DskipTests package -pl worker -am
+ * java -cp "worker/target/test-classes:worker/target/reservoir-worker-0.1.0-SNAPSHOT.jar:worker/target/lib/*" \
+ *     dev.reservoir.worker.bench.ConsumeBenchmark 200000 4 32
  * </pre>
  * Arguments: tasks measured (default 200000), threads (4), prefetch (32), warm-up tasks run before the
  * measured ones (default the larger of the measured count and 300000: at 100000 the JIT was still
@@ -222,7 +222,7 @@ public final class ConsumeBenchmark {
                 return jar;
             }
         }
-        throw new IllegalStateException("no worker jar: run ./mvnw -pl common,worker install -DskipTests first");
+        throw new IllegalStateException("no worker jar: run ./mvnw -B -DskipTests package -pl worker -am first");
     }
 
     /**
