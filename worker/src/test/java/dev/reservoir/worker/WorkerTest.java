@@ -167,6 +167,18 @@ class WorkerTest {
     }
 
     @Test
+    void theLargestTimeoutATaskCanAskForIsNoTimeoutAtAll() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of("RESERVOIR_MAX_ATTEMPTS", "1"));
+        pool.submit(new Task("long-timeout", "sleep", "50".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, Long.MAX_VALUE, null));
+        pool.submit(new Task("near-max", "sleep", "50".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, Long.MAX_VALUE / 1_000_000 + 1, null));
+        Map<String, List<TaskResult>> results = pool.awaitReplies(2, Duration.ofSeconds(20));
+        results.forEach((id, list) -> assertThat(list).as(id).singleElement().satisfies(r -> {
+            assertThat(r.status()).as("status of %s: %s", id, r.errorMessage()).isEqualTo(TaskStatus.OK);
+        }));
+    }
+
+    @Test
     void claimsNoMoreThanThreadsPlusPrefetch() throws Exception {
         TestPool pool = pool();
         pool.submitMany(20, "s", "sleep", () -> "400");
