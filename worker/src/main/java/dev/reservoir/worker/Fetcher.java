@@ -43,6 +43,11 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 final class Fetcher {
     private static final Logger LOG = Logger.getLogger(Fetcher.class.getName());
+    /**
+     * Bytes of an oversized payload its dead letter keeps: enough to recognise it, where a copy would put
+     * the very bytes that were too large back into Redis (and the dead-letter stream keeps 100,000 entries).
+     */
+    static final int DEAD_LETTER_PAYLOAD_PREFIX = 1024;
 
     private final WorkerConfig config;
     private final PoolQueue queue;
@@ -342,16 +347,22 @@ final class Fetcher {
         }
         if (task.payload().length > config.blockSize()) {
             failNow(job, ErrorTypes.PAYLOAD_TOO_LARGE, "payload of " + task.payload().length + " bytes exceeds the memory pool block size of "
-                    + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead");
+                    + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead (the dead letter keeps"
+                    + " its first " + DEAD_LETTER_PAYLOAD_PREFIX + " bytes)", java.util.Arrays.copyOf(task.payload(), DEAD_LETTER_PAYLOAD_PREFIX));
             return;
         }
         ready.add(job);
     }
 
     private void failNow(Job job, String type, String message) {
+        failNow(job, type, message, job.task.payload());
+    }
+
+    /** @param deadLetterPayload what the dead letter keeps of the payload */
+    private void failNow(Job job, String type, String message, byte[] deadLetterPayload) {
         job.transition(Job.State.QUEUED, Job.State.FINISHED);
         TaskResult result = TaskResult.failed(job.taskId(), type, message, job.attempt, config.workerId(), 0);
-        completer.finish(job, new PoolQueue.Outcome(job.streamId, result, job.task.replyTo(), job.task.handler(), job.task.payload()));
+        completer.finish(job, new PoolQueue.Outcome(job.streamId, result, job.task.replyTo(), job.task.handler(), deadLetterPayload));
     }
 
     private static void closeQuietly(Jedis jedis) {

@@ -134,6 +134,10 @@ class WorkerTest {
         assertThat(r.get("ok").getFirst().valueAsString()).isEqualTo("still alive");
         try (Jedis jedis = pool.jedis()) {
             assertThat(pool.queue.deadLetters(jedis)).isEqualTo(4);
+            var big = jedis.xrange(pool.keys.dead(), (StreamEntryID) null, null).stream()
+                    .filter(e -> "big".equals(e.getFields().get("id"))).findFirst().orElseThrow();
+            assertThat(big.getFields().get("payload")).as("the dead letter keeps a prefix of the oversized payload, not a copy")
+                    .hasSize(Fetcher.DEAD_LETTER_PAYLOAD_PREFIX);
         }
     }
 
