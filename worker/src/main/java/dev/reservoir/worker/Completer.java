@@ -29,8 +29,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * to write, nothing queued to run) is written by the thread that produced it instead ({@link #finish}):
  * waking the completer would add a thread hand-off to every round trip of a lightly loaded pool.
  *
- * <p>Failures: a Redis error keeps the batch, which is retried with backoff (the tasks stay claimed
- * meanwhile); an unexpected RuntimeException is logged and the batch retried; anything else ends the
+ * <p>Failures: a Redis error keeps the batch, which is retried with jittered backoff (the tasks stay
+ * claimed meanwhile) and makes the worker unready ({@link RedisHealth}); a batch that a Redis which still
+ * renews claims (full: OOM) refuses for {@link #giveUpNanos} is given up ({@link #giveUp}); an unexpected RuntimeException is logged and the batch retried; anything else ends the
  * thread and goes to the worker's fatal-error policy (its thread factory's uncaught-exception handler).
  * A failed lone write is left to the completer.
  *
@@ -61,10 +62,13 @@ final class Completer {
     /** Outcomes written OK / failed for good (heartbeat figures); atomic: either writing thread counts. */
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Shared with the other rooms: this one reports its writes' failures and successes there. */
+    private final RedisHealth health;
     private final Thread thread;
 
     Completer(WorkerConfig config, PoolQueue queue, JedisPool redis, Lifecycle lifecycle, WorkerMetrics metrics, Map<String, Job> inFlight,
-            Semaphore slots, RunnerPool<Job> runners, ThreadFactory threads) {
+            Semaphore slots, RunnerPool<Job> runners, RedisHealth health, ThreadFactory threads) {
+        this.health = health;
         this.config = config;
         this.queue = queue;
         this.redis = redis;
@@ -125,7 +129,8 @@ final class Completer {
 
     private void loop() {
         List<Write> batch = new ArrayList<>(BATCH);
-        long backoff = 100;
+        Backoff backoff = new Backoff(100, 2000);
+        long failingSince = 0; // System.nanoTime() of the batch's first failed write in a row, 0 while writes go through
         while (true) {
             if (lifecycle.state() == WorkerState.STOPPED && Thread.currentThread().isInterrupted()) {
                 // stop() gave up waiting (Redis unreachable): these tasks stay claimed in Redis and are
@@ -156,7 +161,8 @@ final class Completer {
                     writing.unlock();
                 }
                 batch.clear();
-                backoff = 100;
+                backoff.reset();
+                failingSince = 0;
             } catch (InterruptedException e) {
                 if (lifecycle.state() == WorkerState.STOPPED && writes.isEmpty() && batch.isEmpty()) {
                     return;
@@ -167,12 +173,19 @@ final class Completer {
             } catch (JedisException e) {
                 // Keep the batch: it is written once Redis is back (the tasks stay claimed meanwhile).
                 metrics.redisErrors.increment();
-                LOG.warning("could not write " + batch.size() + " outcome(s) (" + e.getMessage() + "); retrying in " + backoff + "ms");
-                Worker.sleep(backoff);
-                backoff = Math.min(2000, backoff * 2);
+                RedisHealth.Problem problem = health.failed(RedisHealth.Room.WRITE, e, config.redis().toString());
+                long now = System.nanoTime();
+                if (failingSince == 0) {
+                    failingSince = now;
+                } else if (problem.renewalsStillWork() && now - failingSince > giveUpNanos()) {
+                    giveUp(batch, problem);
+                    batch.clear();
+                    failingSince = 0;
+                }
+                backoff.sleep();
             } catch (RuntimeException e) {
                 LOG.log(Level.SEVERE, "unexpected error writing outcomes; retrying", e);
-                Worker.sleep(1000);
+                backoff.sleep();
             }
         }
     }
@@ -221,10 +234,36 @@ final class Completer {
                 }
             }
         }
+        health.ok(RedisHealth.Room.WRITE);
         for (Write w : batch) {
             inFlight.remove(w.job().streamId);
         }
         // At once, not one by one: each release could wake the fetcher to claim a single task.
+        slots.release(batch.size());
+    }
+
+    /**
+     * How long a batch may be refused by a Redis that still renews its claims (full, or an error that is
+     * not the connection's) before it is given up: {@code max(1 min, 10 × visibilityTimeout)}. Renewing a
+     * claim whose outcome can never be written would hold its task here for ever.
+     */
+    private long giveUpNanos() {
+        return Math.max(TimeUnit.MINUTES.toNanos(1), config.visibilityTimeout().toNanos() * 10);
+    }
+
+    /**
+     * Drops writes Redis has refused for {@link #giveUpNanos}: their jobs leave {@code inFlight}, so their
+     * claims are no longer renewed, and after the visibility timeout a worker reclaims and runs them again
+     * (the delivery counts as an attempt, so a task that can never be written ends after maxAttempts).
+     * Nothing is lost: each task stays pending in Redis until an outcome for it is written.
+     */
+    private void giveUp(List<Write> batch, RedisHealth.Problem problem) {
+        LOG.warning("gave up writing " + batch.size() + " outcome(s) after " + TimeUnit.NANOSECONDS.toSeconds(giveUpNanos()) + "s ("
+                + problem.description + "): stopped renewing their claims, so they are reclaimed and run again after the"
+                + " visibility timeout once Redis takes writes");
+        for (Write w : batch) {
+            inFlight.remove(w.job().streamId);
+        }
         slots.release(batch.size());
     }
 

@@ -32,14 +32,22 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * slots are withheld). Each claimed task holds one slot until the {@link Completer} wrote what became of it.
  * A task that cannot run (malformed, unknown handler, payload too large, attempts used up) is failed at once.
  *
- * <p>Failures: a lost connection or a refusing Redis ({@code LOADING}, {@code NOAUTH}) makes the worker
- * unready and is retried with backoff (100 ms to 2 s) on a new connection; a lost consumer group is
- * recreated; other Redis errors and unexpected RuntimeExceptions are logged and retried. Whatever
+ * <p>Failures: any Redis error makes the worker unready ({@link RedisHealth}, which logs once per change)
+ * and is retried with jittered backoff (100 ms to 2 s); a lost connection or a Redis that refuses the
+ * connection's server ({@code READONLY}: demoted to replica; {@code LOADING}; {@code NOAUTH}) is retried on
+ * a new connection, since the address may lead to another server by now; a lost consumer group is
+ * recreated; unexpected RuntimeExceptions are logged and retried. While Redis refuses this worker's
+ * writes because it is full, it claims nothing (the outcomes could not be written). Whatever
  * else it meets ends the thread and goes to the worker's fatal-error policy (its thread factory's
  * uncaught-exception handler). Each path gives back the slots of the claim that failed.
  */
 final class Fetcher {
     private static final Logger LOG = Logger.getLogger(Fetcher.class.getName());
+    /**
+     * Bytes of an oversized payload its dead letter keeps: enough to recognise it, where a copy would put
+     * the very bytes that were too large back into Redis (and the dead-letter stream keeps 100,000 entries).
+     */
+    static final int DEAD_LETTER_PAYLOAD_PREFIX = 1024;
 
     private final WorkerConfig config;
     private final PoolQueue queue;
@@ -53,6 +61,8 @@ final class Fetcher {
     /** Shared: this room adds each claimed job; the completer removes it once written. */
     private final Map<String, Job> inFlight;
     private final Completer completer;
+    /** Shared with the other rooms: this one reports its claims' failures and successes there. */
+    private final RedisHealth health;
     /** Starts the drain of a worker that claimed maxTasksPerWorker tasks (on a thread of its own). */
     private final Runnable recycle;
     private final Thread thread;
@@ -66,8 +76,9 @@ final class Fetcher {
     private volatile boolean consuming;
 
     Fetcher(WorkerConfig config, PoolQueue queue, Lifecycle lifecycle, WorkerMetrics metrics, HandlerRegistry handlers, Semaphore slots,
-            PrefetchBound prefetchBound, RunnerPool<Job> runners, Map<String, Job> inFlight, Completer completer, Runnable recycle,
-            ThreadFactory threads) {
+            PrefetchBound prefetchBound, RunnerPool<Job> runners, Map<String, Job> inFlight, Completer completer, RedisHealth health,
+            Runnable recycle, ThreadFactory threads) {
+        this.health = health;
         this.config = config;
         this.queue = queue;
         this.lifecycle = lifecycle;
@@ -102,7 +113,7 @@ final class Fetcher {
     private void loop() {
         Jedis jedis = null;
         int readAhead = 0; // permits of a claim sent ahead whose answer is still to be read
-        long backoff = 100;
+        Backoff backoff = new Backoff(100, 2000);
         long lastReclaim = 0;
         long reclaimEvery = Math.max(100, config.visibilityTimeout().toMillis() / 2);
         while (lifecycle.claiming()) {
@@ -118,7 +129,7 @@ final class Fetcher {
                         LOG.info("consuming from " + queue.keys().tasks() + " at " + config.redis());
                     }
                     consuming = true;
-                    backoff = 100;
+                    backoff.reset();
                 }
                 List<StreamEntry> entries;
                 if (readAhead > 0) {
@@ -131,6 +142,12 @@ final class Fetcher {
                         LOG.info("claimed maxTasksPerWorker=" + config.maxTasksPerWorker() + " tasks: draining so this worker can be replaced");
                         recycle.run();
                         break;
+                    }
+                    if (health.full()) {
+                        // claims now would only add outcomes Redis cannot take; the housekeeper's heartbeat and the
+                        // completer's retries find out when it has room again
+                        Worker.sleep(200);
+                        continue;
                     }
                     withholdUnusedPrefetch();
                     if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
@@ -169,6 +186,7 @@ final class Fetcher {
                 slots.release(permits);
                 permits = 0;
                 consuming = true;
+                health.ok(RedisHealth.Room.CLAIM);
                 try {
                     readAhead = sendClaimAhead(jedis, lastReclaim, reclaimEvery);
                 } finally {
@@ -178,45 +196,35 @@ final class Fetcher {
                 dispatchReady();
                 slots.release(permits);
                 break;
-            } catch (JedisConnectionException e) {
+            } catch (JedisConnectionException | JedisDataException e) {
                 dispatchReady();
                 slots.release(permits + readAhead);
-                readAhead = 0; // went with the connection; whatever it claimed is reclaimed after the visibility timeout
                 metrics.redisErrors.increment();
-                if (consuming) {
-                    LOG.warning("lost Redis at " + config.redis() + " (" + e.getMessage() + "); retrying");
+                RuntimeException failure = e;
+                if (jedis != null && e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                    LOG.warning("the stream or its consumer group is gone (Redis lost its data?); recreating it");
+                    try {
+                        queue.ensureGroup(jedis);
+                        continue;
+                    } catch (RuntimeException again) {
+                        failure = again;
+                    }
                 }
                 consuming = false;
-                closeQuietly(jedis);
-                jedis = null;
-                Worker.sleep(backoff);
-                backoff = Math.min(2000, backoff * 2);
-            } catch (JedisDataException e) {
-                dispatchReady();
-                slots.release(permits);
-                metrics.redisErrors.increment();
-                if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
-                    LOG.warning("the stream or its consumer group is gone (Redis lost its data?); recreating it");
-                    if (jedis != null) {
-                        queue.ensureGroup(jedis);
-                    }
-                } else if (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().startsWith("NOAUTH")
-                        || e.getMessage().startsWith("WRONGPASS"))) {
-                    consuming = false;
-                    LOG.warning("Redis at " + config.redis() + " refused: " + e.getMessage() + "; retrying");
+                RedisHealth.Problem problem = health.failed(RedisHealth.Room.CLAIM, failure, config.redis().toString());
+                if (problem.reconnect() || readAhead > 0) {
+                    // the address may lead to another server now (a failover, a restart); a read sent ahead went with it
+                    // (whatever it claimed is reclaimed after the visibility timeout)
+                    readAhead = 0;
                     closeQuietly(jedis);
                     jedis = null;
-                    Worker.sleep(backoff);
-                    backoff = Math.min(2000, backoff * 2);
-                } else {
-                    LOG.log(Level.WARNING, "Redis error while claiming tasks; retrying", e);
-                    Worker.sleep(backoff);
                 }
+                backoff.sleep();
             } catch (RuntimeException e) {
                 dispatchReady();
                 slots.release(permits);
                 LOG.log(Level.SEVERE, "unexpected error in the fetcher; retrying", e);
-                Worker.sleep(1000);
+                Worker.sleep(500 + java.util.concurrent.ThreadLocalRandom.current().nextLong(501));
             }
         }
         if (readAhead > 0 && jedis != null) {
@@ -339,16 +347,22 @@ final class Fetcher {
         }
         if (task.payload().length > config.blockSize()) {
             failNow(job, ErrorTypes.PAYLOAD_TOO_LARGE, "payload of " + task.payload().length + " bytes exceeds the memory pool block size of "
-                    + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead");
+                    + config.blockSize() + " bytes; raise memoryPool.blockSize or pass a reference to the data instead (the dead letter keeps"
+                    + " its first " + DEAD_LETTER_PAYLOAD_PREFIX + " bytes)", java.util.Arrays.copyOf(task.payload(), DEAD_LETTER_PAYLOAD_PREFIX));
             return;
         }
         ready.add(job);
     }
 
     private void failNow(Job job, String type, String message) {
+        failNow(job, type, message, job.task.payload());
+    }
+
+    /** @param deadLetterPayload what the dead letter keeps of the payload */
+    private void failNow(Job job, String type, String message, byte[] deadLetterPayload) {
         job.transition(Job.State.QUEUED, Job.State.FINISHED);
         TaskResult result = TaskResult.failed(job.taskId(), type, message, job.attempt, config.workerId(), 0);
-        completer.finish(job, new PoolQueue.Outcome(job.streamId, result, job.task.replyTo(), job.task.handler(), job.task.payload()));
+        completer.finish(job, new PoolQueue.Outcome(job.streamId, result, job.task.replyTo(), job.task.handler(), deadLetterPayload));
     }
 
     private static void closeQuietly(Jedis jedis) {

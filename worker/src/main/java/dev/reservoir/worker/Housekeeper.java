@@ -15,6 +15,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The worker's housekeeping room: one scheduled thread for the periodic work.
@@ -41,12 +43,15 @@ final class Housekeeper {
     /** Shared with the fetcher and the completer; read here (renewal, timeouts). */
     private final Map<String, Job> inFlight;
     private final Supplier<Heartbeat> heartbeat;
+    /** Shared with the other rooms: the heartbeat reports there. */
+    private final RedisHealth health;
     /** The worker's fatal-error handler: a scheduled run's Throwable never reaches a thread's uncaught handler. */
     private final Thread.UncaughtExceptionHandler fatalErrors;
     private final ScheduledExecutorService executor;
 
     Housekeeper(WorkerConfig config, PoolQueue queue, JedisPool redis, WorkerMetrics metrics, Map<String, Job> inFlight,
-            Supplier<Heartbeat> heartbeat, Thread.UncaughtExceptionHandler fatalErrors, ThreadFactory threads) {
+            Supplier<Heartbeat> heartbeat, RedisHealth health, Thread.UncaughtExceptionHandler fatalErrors, ThreadFactory threads) {
+        this.health = health;
         this.config = config;
         this.queue = queue;
         this.redis = redis;
@@ -84,13 +89,56 @@ final class Housekeeper {
         }
     }
 
+    /**
+     * Publishes the heartbeat. Also the worker's probe of Redis when nothing else calls it (every slot
+     * taken, or claiming paused while Redis is full): its failure or success is reported to {@link RedisHealth}.
+     */
     void publishHeartbeat() {
         try (Jedis jedis = redis.getResource()) {
             queue.heartbeat(jedis, heartbeat.get(), heartbeatTtl());
-        } catch (RuntimeException e) {
+            health.ok(RedisHealth.Room.HEARTBEAT);
+        } catch (JedisException e) {
             metrics.redisErrors.increment();
-            LOG.fine("could not publish heartbeat: " + e.getMessage());
+            health.failed(RedisHealth.Room.HEARTBEAT, explained(e), config.redis().toString());
         }
+    }
+
+    /**
+     * The heartbeat is a MULTI, whose refusal reads EXECABORT whatever the cause: ask Redis what it is (a
+     * replica, or at maxmemory) so that the worker's reason names it. Only on that failure path.
+     */
+    private JedisException explained(JedisException e) {
+        if (e.getMessage() == null || !e.getMessage().startsWith("EXECABORT")) {
+            return e;
+        }
+        try (Jedis jedis = redis.getResource()) {
+            String replication = jedis.info("replication");
+            if (replication.contains("role:slave")) {
+                return new JedisDataException("READONLY You can't write against a read only replica (" + e.getMessage() + ")");
+            }
+            String memory = jedis.info("memory");
+            long used = infoNumber(memory, "used_memory:");
+            long max = infoNumber(memory, "maxmemory:");
+            if (max > 0 && used >= max) {
+                return new JedisDataException("OOM command not allowed when used memory > 'maxmemory' (" + e.getMessage() + ")");
+            }
+        } catch (RuntimeException ignored) {
+            // the original error says what is known
+        }
+        return e;
+    }
+
+    private static long infoNumber(String info, String field) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(field)) {
+                try {
+                    return Long.parseLong(line.substring(field.length()).trim());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
     }
 
     private void every(String name, long initialDelayMillis, long delayMillis, Runnable task) {
@@ -116,14 +164,24 @@ final class Housekeeper {
         }
         try (Jedis jedis = redis.getResource()) {
             List<String> lost = queue.renew(jedis, config.workerId(), ids);
-            if (!lost.isEmpty()) {
-                LOG.warning(lost.size() + " claimed task(s) were taken over by other workers (this worker stalled longer than the visibility timeout"
+            // A claim whose outcome the completer was writing meanwhile is gone because it was acknowledged, not
+            // taken over: only jobs still running or waiting to run here count (a finished job that was really taken
+            // over is reported by the completer, whose write finds it not ours).
+            long takenOver = lost.stream().map(inFlight::get).filter(job -> job != null && isUnwritten(job)).count();
+            if (takenOver > 0) {
+                LOG.warning(takenOver + " claimed task(s) were taken over by other workers (this worker stalled longer than the visibility timeout"
                         + " of " + config.visibilityTimeout().toMillis() + "ms); their outcomes here will be dropped");
             }
         } catch (RuntimeException e) {
             metrics.redisErrors.increment();
             LOG.fine("could not renew claims: " + e.getMessage());
         }
+    }
+
+    /** Whether nothing has been queued to write for the job yet (its claim should still be ours). */
+    private static boolean isUnwritten(Job job) {
+        Job.State state = job.state.get();
+        return state == Job.State.QUEUED || state == Job.State.RUNNING;
     }
 
     private void enforceTimeouts() {

@@ -61,7 +61,7 @@ final class JobRunner {
         // Three clock reads per task in all (start, start wall time, end): they are not free on every VM.
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
-        job.deadlineNanos = timeout > 0 ? start + TimeUnit.MILLISECONDS.toNanos(timeout) : Long.MAX_VALUE;
+        job.deadlineNanos = timeout > 0 ? saturatedAdd(start, TimeUnit.MILLISECONDS.toNanos(timeout)) : Long.MAX_VALUE;
         job.runner = Thread.currentThread(); // after the deadline (see Job.runner)
         if (job.submittedAt > 0) {
             metrics.queueWait.record(Math.max(0, startMillis - job.submittedAt), TimeUnit.MILLISECONDS);
@@ -135,5 +135,14 @@ final class JobRunner {
             TaskResult result = TaskResult.failed(task.id(), type, message, job.attempt, config.workerId(), micros);
             completer.finish(job, new PoolQueue.Outcome(job.streamId, result, task.replyTo(), task.handler(), task.payload()));
         }
+    }
+
+    /**
+     * {@code a + b}, or Long.MAX_VALUE ("never") where the sum overflows: a task's own timeout field may be any
+     * long, up to Long.MAX_VALUE ms, and a deadline that wrapped negative would time the task out at once.
+     */
+    static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : sum;
     }
 }

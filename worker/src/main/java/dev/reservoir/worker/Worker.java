@@ -74,6 +74,8 @@ public final class Worker implements AutoCloseable {
     /** Connections for the completer, housekeeper and HTTP handlers (the fetcher has its own). */
     private final JedisPool redis;
     private final Lifecycle lifecycle = new Lifecycle();
+    /** What the rooms last learned of Redis (readiness, and the one log line per change). */
+    private final RedisHealth redisHealth = new RedisHealth();
     private final FatalErrorPolicy fatalErrorPolicy;
     private final long startedAt = System.currentTimeMillis();
 
@@ -117,11 +119,12 @@ public final class Worker implements AutoCloseable {
         Thread.Builder runnerThreads = config.threadMode() == ThreadMode.VIRTUAL ? Thread.ofVirtual() : Thread.ofPlatform();
         this.runners = new RunnerPool<>(config.threads(), runnerThreads.name("reservoir-runner-", 0).uncaughtExceptionHandler(this::fatal)
                 .factory(), this::run);
-        this.completer = new Completer(config, queue, redis, lifecycle, metrics, inFlight, slots, runners, roomThread("reservoir-completer"));
+        this.completer = new Completer(config, queue, redis, lifecycle, metrics, inFlight, slots, runners, redisHealth,
+                roomThread("reservoir-completer"));
         this.jobRunner = new JobRunner(config, memory, metrics, prefetchBound, completer);
         this.fetcher = new Fetcher(config, queue, lifecycle, metrics, handlers, slots, prefetchBound, runners, inFlight, completer,
-                () -> startDrain("reservoir-recycle", false), roomThread("reservoir-fetcher"));
-        this.housekeeper = new Housekeeper(config, queue, redis, metrics, inFlight, this::heartbeat, this::fatal,
+                redisHealth, () -> startDrain("reservoir-recycle", false), roomThread("reservoir-fetcher"));
+        this.housekeeper = new Housekeeper(config, queue, redis, metrics, inFlight, this::heartbeat, redisHealth, this::fatal,
                 roomThread("reservoir-housekeeper"));
         registerGauges();
     }
@@ -134,9 +137,19 @@ public final class Worker implements AutoCloseable {
         return lifecycle.state();
     }
 
-    /** RUNNING, consuming (the fetcher's last Redis call succeeded) and no fatal error. */
+    /**
+     * Whether this worker can claim now: RUNNING (not draining), consuming (the fetcher's last Redis call
+     * succeeded), every room's last Redis call went through (reachable, a primary, not full: see
+     * {@link #notReadyReason}) and no fatal error.
+     */
     public boolean isReady() {
-        return lifecycle.state() == WorkerState.RUNNING && fetcher.consuming() && lifecycle.fatalError() == null;
+        return lifecycle.state() == WorkerState.RUNNING && fetcher.consuming() && redisHealth.reason() == null
+                && lifecycle.fatalError() == null;
+    }
+
+    /** Why Redis keeps this worker unready (e.g. "write: Redis is full ..."), or null when it does not. */
+    public String notReadyReason() {
+        return redisHealth.reason();
     }
 
     /** True until a fatal error: from then this worker must be replaced. */

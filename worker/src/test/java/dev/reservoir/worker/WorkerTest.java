@@ -134,6 +134,10 @@ class WorkerTest {
         assertThat(r.get("ok").getFirst().valueAsString()).isEqualTo("still alive");
         try (Jedis jedis = pool.jedis()) {
             assertThat(pool.queue.deadLetters(jedis)).isEqualTo(4);
+            var big = jedis.xrange(pool.keys.dead(), (StreamEntryID) null, null).stream()
+                    .filter(e -> "big".equals(e.getFields().get("id"))).findFirst().orElseThrow();
+            assertThat(big.getFields().get("payload")).as("the dead letter keeps a prefix of the oversized payload, not a copy")
+                    .hasSize(Fetcher.DEAD_LETTER_PAYLOAD_PREFIX);
         }
     }
 
@@ -164,6 +168,18 @@ class WorkerTest {
         TaskResult result = pool.awaitReplies(1, Duration.ofSeconds(20)).get("slow").getFirst();
         assertThat(result.errorType()).isEqualTo(ErrorTypes.TIMEOUT);
         assertThat(result.attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void theLargestTimeoutATaskCanAskForIsNoTimeoutAtAll() throws Exception {
+        TestPool pool = pool();
+        startWorker(pool, Map.of("RESERVOIR_MAX_ATTEMPTS", "1"));
+        pool.submit(new Task("long-timeout", "sleep", "50".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, Long.MAX_VALUE, null));
+        pool.submit(new Task("near-max", "sleep", "50".getBytes(StandardCharsets.UTF_8), pool.replyKey, 1, 0, Long.MAX_VALUE / 1_000_000 + 1, null));
+        Map<String, List<TaskResult>> results = pool.awaitReplies(2, Duration.ofSeconds(20));
+        results.forEach((id, list) -> assertThat(list).as(id).singleElement().satisfies(r -> {
+            assertThat(r.status()).as("status of %s: %s", id, r.errorMessage()).isEqualTo(TaskStatus.OK);
+        }));
     }
 
     @Test
