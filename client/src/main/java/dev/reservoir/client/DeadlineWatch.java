@@ -19,9 +19,10 @@ import java.util.logging.Logger;
  * still be queued.
  *
  * <p>A sweep instead of a timer per task: submitting adds nothing (the deadline is a field of the
- * task), and a sweep walks the registry's map without locking it. A deadline is acted on within one
- * {@link #PERIOD} after it passes. Callers that block on one task ({@code apply}, {@code imap}'s
- * {@code next()}) do not depend on this thread: they expire their task themselves at its deadline.
+ * task), and a sweep walks the registry's map without locking it. A deadline is acted on between one
+ * and two {@link #PERIOD}s after it passes. Callers that block on one task ({@code apply},
+ * {@code imap}'s {@code next()}) do not depend on this thread: they expire their task themselves at its
+ * deadline, a {@code PERIOD} before this thread would.
  *
  * <p>Lookups go through {@code lookup} one task at a time (each one pipelined round trip). When one
  * fails (Redis unreachable), the rest of that sweep's overdue tasks fail without asking (the
@@ -84,10 +85,13 @@ final class DeadlineWatch implements Runnable {
     private void sweep(List<PendingTask> due) {
         long now = System.nanoTime();
         boolean checkAll = checkAllRequested.getAndSet(false);
+        // A task is this thread's once it is a PERIOD past its deadline: a caller blocked on it acts at the
+        // deadline itself, and its own expiry (permits released before it returns) is then never raced.
+        long cutoff = now - PERIOD.toNanos();
         if (checkAll) {
             registry.collectAwaiting(due);
         } else {
-            registry.collectOverdue(now, due);
+            registry.collectOverdue(cutoff, due);
         }
         // After one failed lookup (Redis unreachable), the rest of this sweep does not ask again.
         boolean[] redisAnswers = {true};
@@ -109,7 +113,7 @@ final class DeadlineWatch implements Runnable {
             if (task.future.isDone()) {
                 continue;
             }
-            if (now - task.deadlineNanos >= 0) {
+            if (cutoff - task.deadlineNanos >= 0) {
                 registry.expire(task, guarded);
             } else if (redisAnswers[0] && acceptedByRedis(task)) {
                 try {
