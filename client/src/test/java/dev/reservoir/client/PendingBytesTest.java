@@ -2,6 +2,7 @@ package dev.reservoir.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.reservoir.redis.RedisServerProcess;
 import java.time.Duration;
@@ -57,6 +58,8 @@ class PendingBytesTest {
                 assertThat(f.get(20, TimeUnit.SECONDS).value()).isEqualTo(payload(400, fill++));
             }
             assertThat(pool.join(Duration.ofSeconds(10))).isTrue();
+            // counted by the consumer just after it wrote the outcomes, so possibly after the client read them
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.handled.get() >= 3);
             assertThat(consumer.handled.get()).isEqualTo(3);
         }
     }
@@ -75,6 +78,8 @@ class PendingBytesTest {
             assertThat(big.get(20, TimeUnit.SECONDS).value()).hasSize(5000);
             assertThat(small.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS).value()).isEqualTo(payload(10, 's'));
             assertThat(pool.join(Duration.ofSeconds(10))).isTrue();
+            // counted by the consumer just after it wrote the outcomes, so possibly after the client read them
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.handled.get() >= 2);
             assertThat(consumer.handled.get()).isEqualTo(2);
         }
     }
@@ -95,6 +100,8 @@ class PendingBytesTest {
                 assertThat(results.get(i).value()).isEqualTo(input.get(i));
             }
             assertThat(consumer.maxOutstandingInRedis.get()).isLessThanOrEqualTo(4);
+            // counted by the consumer just after it wrote the outcomes, so possibly after the client read them
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.handled.get() >= 200);
             assertThat(consumer.handled.get()).isEqualTo(200);
         }
     }
