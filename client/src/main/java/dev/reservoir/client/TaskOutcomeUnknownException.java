@@ -18,9 +18,9 @@ public final class TaskOutcomeUnknownException extends ResultTimeoutException {
 
     TaskOutcomeUnknownException(String taskId, Duration deadline, boolean mayHaveRun, String why) {
         super(taskId, mayHaveRun
-                ? "task " + taskId + " was submitted, but no outcome came back within " + deadline.toMillis() + " ms and none is stored"
-                        + (why == null ? "" : " (" + why + ")") + "; it may have run: fetch it later with get(\"" + taskId
-                        + "\"), or resubmit if the task is safe to run twice"
+                ? "no result for task " + taskId + " within " + deadline.toMillis() + " ms, and none is stored"
+                        + (why == null ? "" : " (" + why + ")") + "; it was submitted, so it may have run, or may still be queued"
+                        + " or running: fetch it later with get(\"" + taskId + "\"), or resubmit if the task is safe to run twice"
                 : "task " + taskId + " could not be sent to Redis within " + deadline.toMillis() + " ms, so it was not queued"
                         + " and will not run: check that Redis is up and responsive, then resubmit");
         this.mayHaveRun = mayHaveRun;
