@@ -1,10 +1,12 @@
 package dev.reservoir.cli;
 
 import dev.reservoir.client.MapOptions;
+import dev.reservoir.client.PoolOptions;
 import dev.reservoir.client.Reservoir;
 import dev.reservoir.client.Result;
 import dev.reservoir.client.ResultIterator;
 import dev.reservoir.client.TaskFailedException;
+import dev.reservoir.client.TaskOutcomeUnknownException;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,9 @@ import picocli.CommandLine.Parameters;
                 "one per line, as they arrive. Holds at most --max-in-flight tasks at a time, so any size of input streams.",
                 "On a failed task: stops with exit 1, or with --keep-going prints '!TYPE: MESSAGE' in its place and exits 1 at the end."})
 final class MapCommand implements Callable<Integer> {
+    /** How --keep-going marks an item whose outcome never came back by its deadline (not one of the workers' error types). */
+    static final String OUTCOME_UNKNOWN = "TaskOutcomeUnknown";
+
     @Mixin
     ConnectionOptions connection;
 
@@ -42,6 +47,11 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = "--keep-going", description = "Print failures in place ('!TYPE: MESSAGE') and go on.")
     boolean keepGoing;
 
+    @Option(names = "--deadline", paramLabel = "DURATION", defaultValue = "10m",
+            description = {"How long after its submission a task's result is waited for (default ${DEFAULT-VALUE}); then its stored",
+                    "result is looked up, else it counts as failed with TaskOutcomeUnknown (it may have run: 'reservoir get' it later)."})
+    String deadline;
+
     @Override
     public Integer call() {
         MapOptions options;
@@ -50,10 +60,16 @@ final class MapCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage().replace("maxInFlight", "--max-in-flight").replace("chunkSize", "--chunk"));
         }
+        PoolOptions poolOptions;
+        try {
+            poolOptions = PoolOptions.defaults().withOutcomeDeadline(Cli.duration("--deadline", deadline));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage().replace("outcomeDeadline", "--deadline"));
+        }
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
         int failures = 0;
         try (Reservoir reservoir = connection.connect();
-             ResultIterator results = reservoir.pool(connection.pool).imap(handler, Payloads.from(file), options)) {
+             ResultIterator results = reservoir.pool(connection.pool, poolOptions).imap(handler, Payloads.from(file), options)) {
             long line = 0;
             long lastFlush = System.nanoTime();
             while (results.hasNext()) {
@@ -70,6 +86,14 @@ final class MapCommand implements Callable<Integer> {
                                 + ": " + e.errorMessage() + " (--keep-going prints failures in place and goes on)");
                     }
                     out.println("!" + e.errorType() + ": " + e.errorMessage());
+                } catch (TaskOutcomeUnknownException e) {
+                    failures++;
+                    if (!keepGoing) {
+                        out.flush();
+                        throw new CliException(ExitCodes.TIMEOUT, "line " + line + ": " + e.getMessage()
+                                + " (--deadline waits longer; --keep-going marks it in place and goes on)");
+                    }
+                    out.println("!" + OUTCOME_UNKNOWN + ": " + e.getMessage());
                 }
                 if (System.nanoTime() - lastFlush > 100_000_000L) {
                     out.flush(); // stream to a terminal or pipe without a write per line

@@ -162,6 +162,13 @@ class CliTest {
     }
 
     @Test
+    void aBadMapDeadlineIsAUsageError() {
+        Run r = run("map", "--deadline", "0s", "echo");
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--deadline: must be positive");
+    }
+
+    @Test
     void aBadPoolFileIsRejectedNamingEveryField() throws IOException {
         Path file = dir.resolve("pool.yaml");
         Files.writeString(file, """

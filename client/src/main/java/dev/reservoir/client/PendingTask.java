@@ -2,6 +2,7 @@ package dev.reservoir.client;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 
 /**
  * One submitted task: what the submitter sends, what the reply reader's outcome completes, and the
@@ -40,6 +41,17 @@ final class PendingTask {
      * outcome, so its bookkeeping ends when Redis accepts the task instead of when it completes.
      */
     final boolean detached;
+    /** The payload's size: what the task holds of its quota's {@code maxPendingBytes} (capped at the whole bound). */
+    final int weightBytes;
+    /**
+     * {@link System#nanoTime()} at which the client stops waiting for the outcome and looks for a stored
+     * one instead ({@link DeadlineWatch}); unused for a detached task, which waits for no outcome. Set
+     * once, by the admitting thread, before the task is published in the registry's map (which orders
+     * the write before the watch's reads); so the wait for a permit does not count against it.
+     */
+    long deadlineNanos;
+    /** The wait {@link #deadlineNanos} stands for, for messages. */
+    final Duration deadline;
     /** NEW, SENDING or CANCELLED; changed by CAS only (submitter thread vs a thread cancelling the future). */
     @SuppressWarnings("unused")
     private volatile int sendState;
@@ -47,11 +59,14 @@ final class PendingTask {
     @SuppressWarnings("unused")
     private volatile boolean finished;
 
-    PendingTask(String taskId, TaskRegistry.Quota quota, byte[][] xaddArgs, boolean detached) {
+    PendingTask(String taskId, TaskRegistry.Quota quota, byte[][] xaddArgs, boolean detached, int weightBytes,
+                Duration deadline) {
         this.taskId = taskId;
         this.quota = quota;
         this.xaddArgs = xaddArgs;
         this.detached = detached;
+        this.weightBytes = weightBytes;
+        this.deadline = deadline;
         this.future = new TaskFuture(this);
     }
 

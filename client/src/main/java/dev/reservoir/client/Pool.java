@@ -45,7 +45,7 @@ public final class Pool {
         this.options = options;
         this.router = router;
         this.replyKey = keys.reply(client.clientId());
-        this.quota = registry.quota(options.maxPending());
+        this.quota = registry.quota(options.maxPending(), options.maxPendingBytes(), queue);
     }
 
     public String name() {
@@ -62,15 +62,17 @@ public final class Pool {
 
     /**
      * Queues a task and returns at once. The future completes with the result, or exceptionally with
-     * {@link TaskFailedException} (the remote error type and message; the task is dead-lettered) or
-     * {@link ReservoirConnectionException}. Blocks only when {@code maxPending} tasks are unanswered.
+     * {@link TaskFailedException} (the remote error type and message; the task is dead-lettered),
+     * {@link ReservoirConnectionException}, or {@link TaskOutcomeUnknownException} when no outcome came
+     * back within {@link PoolOptions#outcomeDeadline()} and none is stored. Blocks only when
+     * {@code maxPending} tasks or {@code maxPendingBytes} of payloads are unanswered.
      */
     public TaskFuture submit(String handler, byte[] payload) {
-        return submitTask(handler, payload).future;
+        return submitTask(handler, payload, options.outcomeDeadline()).future;
     }
 
-    private PendingTask submitTask(String handler, byte[] payload) {
-        PendingTask task = prepare(handler, payload);
+    private PendingTask submitTask(String handler, byte[] payload, Duration deadline) {
+        PendingTask task = prepare(handler, payload, false, deadline);
         registry.admit(task);
         client.send(task);
         return task;
@@ -84,7 +86,7 @@ public final class Pool {
      * {@link #get(String)}), or exceptionally when it could not be queued.
      */
     public CompletableFuture<String> submitDetached(String handler, byte[] payload) {
-        PendingTask task = prepare(handler, payload, true);
+        PendingTask task = prepare(handler, payload, true, options.outcomeDeadline());
         CompletableFuture<String> queued = registry.admitDetached(task);
         // Always through the submitter thread, so tasks are accepted (and their futures complete) in submission order.
         client.sendAll(List.of(task));
@@ -114,37 +116,45 @@ public final class Pool {
     }
 
     /**
-     * Runs a task and waits at most {@code timeout}.
+     * Runs a task and waits at most {@code timeout}. Then it looks for the task's stored outcome once
+     * (a reply may have been lost while the result was written) before giving up.
      *
      * @throws TaskFailedException     the task failed (remote error type and message)
-     * @throws ResultTimeoutException  no outcome within {@code timeout}; the task may still run, and is no
-     *                                 longer counted by {@link #join()} or {@code maxPending}
+     * @throws ResultTimeoutException  no outcome within {@code timeout} and none stored (a
+     *                                 {@link TaskOutcomeUnknownException}: the task may still run, or
+     *                                 was never sent); it is no longer counted by {@link #join()} or
+     *                                 {@code maxPending}
      */
     public Result apply(String handler, byte[] payload, Duration timeout) {
-        PendingTask task = submitTask(handler, payload);
-        try {
-            return await(task.future, timeout, task.taskId);
-        } catch (ResultTimeoutException e) {
-            // The caller has given up and holds no future: stop tracking it. A task not sent yet is then never
-            // sent (nobody would read its outcome); one already in Redis still runs and get() finds its result.
-            task.future.cancel(false);
-            if (task.future.accepted().isCompletedExceptionally()) {
-                throw new ResultTimeoutException(task.taskId, timeout, false);
-            }
-            throw e;
-        }
+        return awaitOutcome(submitTask(handler, payload, timeout));
     }
 
-    static Result await(CompletableFuture<Result> future, Duration timeout, String label) {
+    /**
+     * Waits for a task until its deadline, then expires it on this thread: a task not sent yet is never
+     * sent (nobody would read its outcome), one in Redis completes with its stored outcome or fails with
+     * {@link TaskOutcomeUnknownException} (it may still run, and get() finds its result later).
+     */
+    Result awaitOutcome(PendingTask task) {
+        long left = task.deadlineNanos - System.nanoTime();
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return task.future.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ResultTimeoutException(label, timeout);
+            client.expire(task);
+            return resultOf(task.future);
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ReservoirException("interrupted while waiting for a result", e);
+        }
+    }
+
+    /** The outcome of a completed future: its result, or its failure thrown. */
+    private static Result resultOf(CompletableFuture<Result> done) {
+        try {
+            return done.join();
+        } catch (RuntimeException e) {
+            throw unwrap(e);
         }
     }
 
@@ -189,19 +199,19 @@ public final class Pool {
     }
 
     /** Submits a chunk of tasks as one batch; used by {@link ResultIterator}. */
-    List<CompletableFuture<Result>> submitChunk(String handler, List<byte[]> payloads) {
-        List<CompletableFuture<Result>> futures = new ArrayList<>(payloads.size());
+    List<PendingTask> submitChunk(String handler, List<byte[]> payloads) {
+        List<PendingTask> submitted = new ArrayList<>(payloads.size());
         List<PendingTask> batch = new ArrayList<>(payloads.size());
         try {
             for (byte[] p : payloads) {
-                PendingTask t = prepare(handler, p); // throws once the pool is closed
+                PendingTask t = prepare(handler, p, false, options.outcomeDeadline()); // throws once the pool is closed
                 if (!registry.tryAdmit(t)) {
                     // At maxPending: send what this chunk has so far, so that its answers can free permits.
                     client.sendAll(batch);
                     batch = new ArrayList<>();
                     registry.admit(t);
                 }
-                futures.add(t.future);
+                submitted.add(t);
                 batch.add(t);
             }
         } finally {
@@ -209,7 +219,7 @@ public final class Pool {
             // join() waits for admitted tasks, so an unsent one would make it wait forever.
             client.sendAll(batch);
         }
-        return futures;
+        return submitted;
     }
 
     /** The stored outcome of any task of this pool (kept for the result TTL), if there is one. */
@@ -248,11 +258,7 @@ public final class Pool {
         return quota.outstanding();
     }
 
-    private PendingTask prepare(String handler, byte[] payload) {
-        return prepare(handler, payload, false);
-    }
-
-    private PendingTask prepare(String handler, byte[] payload, boolean detached) {
+    private PendingTask prepare(String handler, byte[] payload, boolean detached, Duration deadline) {
         ensureOpen();
         if (handler == null || handler.isBlank()) {
             throw new IllegalArgumentException("handler: must name a handler of the worker, e.g. echo");
@@ -261,7 +267,7 @@ public final class Pool {
         // No submitted time: workers take it from the stream id Redis assigns (docs/protocol.md), which saves
         // a field per task on the wire and in Redis.
         Task task = new Task(id, handler, payload, detached ? null : replyKey, 1, 0, options.taskTimeout().toMillis(), null);
-        return new PendingTask(id, quota, router.xaddArgs(task), detached);
+        return new PendingTask(id, quota, router.xaddArgs(task), detached, quota.weightOf(payload.length), deadline);
     }
 
     private void ensureOpen() {

@@ -32,7 +32,9 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * reconnects and reads on from where it was (reply streams outlive a short outage; workers also keep
  * each result by task id). When Redis has been unreachable for longer than {@code reconnectGrace},
  * it calls {@code onOutage} once per outage, which fails the futures then waiting with a clear error;
- * it keeps reconnecting, and tasks submitted after Redis is back are read as usual.
+ * it keeps reconnecting, and tasks submitted after Redis is back are read as usual. After each
+ * reconnect it calls {@code onReconnect}: a Redis that restarted without persistence, or a failover,
+ * may have lost reply entries whose outcomes are still stored by task id.
  *
  * <p>Once {@value #TRIM_EVERY} or more entries have been read from a stream since its last trim, it
  * trims the entries before the last one read ({@code XTRIM MINID}), so a long run does not grow Redis
@@ -52,6 +54,8 @@ final class ReplyReader implements Runnable {
     private final Duration reconnectGrace;
     private final Consumer<TaskResult> deliver;
     private final Consumer<ReservoirConnectionException> onOutage;
+    /** Called after each reconnect that follows a lost connection: outcomes may have been lost with it. */
+    private final Runnable onReconnect;
     /** Reply stream key → last id read. Keys are added by any thread; ids are written only by the reader thread. */
     private final Map<String, String> streams = new ConcurrentHashMap<>();
     private final Thread thread;
@@ -67,12 +71,13 @@ final class ReplyReader implements Runnable {
     private final Map<String, Integer> sinceTrim = new HashMap<>();
 
     ReplyReader(RedisEndpoint endpoint, String clientName, Duration reconnectGrace, Consumer<TaskResult> deliver,
-                Consumer<ReservoirConnectionException> onOutage) {
+                Consumer<ReservoirConnectionException> onOutage, Runnable onReconnect) {
         this.endpoint = endpoint;
         this.clientName = clientName;
         this.reconnectGrace = reconnectGrace;
         this.deliver = deliver;
         this.onOutage = onOutage;
+        this.onReconnect = onReconnect;
         this.thread = Thread.ofPlatform().daemon().name("reservoir-replies-" + clientName).unstarted(this);
     }
 
@@ -104,6 +109,7 @@ final class ReplyReader implements Runnable {
                     redisClientId = connection.clientId();
                     if (downSince != 0) {
                         LOG.info("reconnected to Redis at " + endpoint + "; reading replies on from where it stopped");
+                        onReconnect.run();
                     }
                     downSince = 0;
                     outageReported = false;

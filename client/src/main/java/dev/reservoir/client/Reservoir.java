@@ -1,6 +1,7 @@
 package dev.reservoir.client;
 
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.redis.PoolQueue;
 import dev.reservoir.redis.RedisEndpoint;
 import java.time.Duration;
@@ -25,9 +26,10 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * }
  * }</pre>
  *
- * <p>One client owns two threads and two connections whatever the number of tasks: a submitter that
- * pipelines XADDs, and a reply reader that completes futures from the client's reply streams. Other
- * calls ({@code get}, status) borrow from a small connection pool. Thread-safe.
+ * <p>One client owns three threads and two connections whatever the number of tasks: a submitter that
+ * pipelines XADDs, a reply reader that completes futures from the client's reply streams, and a
+ * deadline watch that ends the waits of tasks whose outcome did not come back in time. Other calls
+ * ({@code get}, status, the watch's lookups) borrow from a small connection pool. Thread-safe.
  *
  * <p>Lifecycle: OPEN → {@link #close()} → CLOSED. Closing stops accepting tasks, sends what was
  * already handed over, and fails futures still waiting (their tasks keep running in the pool, and
@@ -39,6 +41,7 @@ public final class Reservoir implements AutoCloseable {
     private final JedisPool commands;
     private final Submitter submitter;
     private final ReplyReader reader;
+    private final DeadlineWatch deadlines;
     /** Every outstanding task of this client: permits, join counts, and the futures the reader completes. */
     private final TaskRegistry registry;
     private final Map<String, Pool> pools = new ConcurrentHashMap<>();
@@ -61,9 +64,12 @@ public final class Reservoir implements AutoCloseable {
             throw new ReservoirConnectionException("cannot use Redis at " + endpoint + ": " + e.getMessage(), e);
         }
         this.submitter = new Submitter(endpoint, "reservoir-" + clientId, options.submitBatch());
-        this.reader = new ReplyReader(endpoint, "reservoir-" + clientId, options.reconnectGrace(), registry::deliver, registry::failAll);
+        this.deadlines = new DeadlineWatch(registry, "reservoir-" + clientId, this::storedOutcome);
+        this.reader = new ReplyReader(endpoint, "reservoir-" + clientId, options.reconnectGrace(), registry::deliver, registry::failAll,
+                deadlines::checkAllSoon);
         submitter.start();
         reader.start();
+        deadlines.start();
     }
 
     /** Connects to {@code redis://[user[:password]@]host[:port][/db]} (or {@code rediss://}). */
@@ -133,6 +139,16 @@ public final class Reservoir implements AutoCloseable {
                 + rootMessage(e) + "): check that Redis is up, then retry", e);
     }
 
+    /** The stored outcome of a task (null: none), for the deadline watch; throws ReservoirConnectionException when Redis cannot be asked. */
+    private TaskResult storedOutcome(PendingTask task) {
+        return withJedis("checking the stored outcome of " + task.taskId, jedis -> task.quota.queue.result(jedis, task.taskId));
+    }
+
+    /** Ends the wait for a task past its deadline on the caller's thread: its stored outcome, else {@link TaskOutcomeUnknownException}. */
+    void expire(PendingTask task) {
+        deadlines.expire(task);
+    }
+
     /** Hands an admitted task to the submitter; it may send it on this thread when it is the only one waiting. */
     void send(PendingTask task) {
         submitter.enqueue(task, registry.loneAwaiting());
@@ -183,6 +199,7 @@ public final class Reservoir implements AutoCloseable {
         pools.values().forEach(Pool::close);
         submitter.stop();
         reader.stop(this::wakeReader);
+        deadlines.stop();
         registry.failAll(new ReservoirException("client closed before the result arrived; the task keeps running:"
                 + " fetch its result later with get(taskId)"));
         // Reply streams are per client: nobody reads them after this.

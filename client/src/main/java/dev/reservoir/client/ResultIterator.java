@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -24,7 +23,7 @@ public final class ResultIterator implements Iterator<Result>, AutoCloseable {
     private final Iterator<byte[]> input;
     private final MapOptions options;
     /** Futures of submitted tasks, oldest first. Confined to the consuming thread. */
-    private final ArrayDeque<CompletableFuture<Result>> window = new ArrayDeque<>();
+    private final ArrayDeque<PendingTask> window = new ArrayDeque<>();
     private boolean closed;
     private long submitted;
     private long returned;
@@ -55,24 +54,23 @@ public final class ResultIterator implements Iterator<Result>, AutoCloseable {
     }
 
     /**
-     * The next result in input order, waiting for it as long as it takes.
+     * The next result in input order, waiting for it until its deadline
+     * ({@link PoolOptions#outcomeDeadline()} from its submission), after which its stored outcome is
+     * looked up once.
      *
-     * @throws TaskFailedException this item failed (iteration may go on)
+     * @throws TaskFailedException          this item failed (iteration may go on)
+     * @throws TaskOutcomeUnknownException  no outcome by its deadline and none stored (iteration may go on)
      */
     @Override
     public Result next() {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        CompletableFuture<Result> head = window.poll();
+        PendingTask head = window.poll();
         returned++;
         // Submit the next chunk before waiting, so the pool never idles on the consumer.
         refill();
-        try {
-            return head.join();
-        } catch (RuntimeException e) {
-            throw Pool.unwrap(e);
-        }
+        return pool.awaitOutcome(head);
     }
 
     /** Tasks submitted and not yet returned (never above maxInFlight). */

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * The caller stopped waiting: no outcome arrived within the time it gave. Distinct from a failure —
  * the task may still be queued or running, and its result can be fetched later with
- * {@link Pool#get(String)}.
+ * {@link Pool#get(String)}. {@link TaskOutcomeUnknownException} is the case where the client's
+ * own deadline passed and the client found no stored outcome either.
  */
 public class ResultTimeoutException extends ReservoirException {
     private final String taskId;
@@ -24,6 +25,12 @@ public class ResultTimeoutException extends ReservoirException {
                         + " fetch it later with get(\"" + taskId + "\") or wait longer"
                 : "task " + taskId + " could not be sent to Redis within " + waited.toMillis() + " ms, so it was not queued:"
                         + " check that Redis is up and responsive, then retry");
+        this.taskId = taskId;
+    }
+
+    /** For {@link TaskOutcomeUnknownException}, which words its own message. */
+    ResultTimeoutException(String taskId, String message) {
+        super(message);
         this.taskId = taskId;
     }
 

@@ -180,7 +180,8 @@ class SubmitPathTest {
         submitter.start();
         submitter.stop();
         TaskRegistry registry = new TaskRegistry("late");
-        PendingTask task = new PendingTask("late-1", registry.quota(1), new byte[0][], false);
+        PendingTask task = new PendingTask("late-1", registry.quota(1, 1, new dev.reservoir.redis.PoolQueue("late")), new byte[0][], false, 0,
+                Duration.ofMinutes(1));
         registry.admit(task);
         submitter.enqueueAll(List.of(task));
         assertThat(task.future).isCompletedExceptionally();
