@@ -1,5 +1,7 @@
 package dev.reservoir.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reservoir.api.v1alpha1.AutoscalingSpec;
 import dev.reservoir.api.v1alpha1.MemoryPoolSpec;
 import dev.reservoir.api.v1alpha1.QueueSpec;
@@ -41,6 +43,43 @@ public final class SpecSettings {
             case TARGET_BACKLOG_PER_WORKER -> autoscaling.targetBacklogPerWorker;
             case SCALE_DOWN_STABILIZATION_SECONDS -> autoscaling.scaleDownStabilizationSeconds;
         };
+    }
+
+    /**
+     * Checks the whole-number settings in a spec as written, before it is read into the resource
+     * classes, and removes the bad ones (they then read as left out): JSON/YAML readers would
+     * otherwise truncate 2.5 to 2, turn "8" into 8, or fail the whole spec on 1e30, where the API
+     * server's schema refuses each with its field named. Reports as {@link SettingReader} does.
+     */
+    public static void precheckWholeNumbers(ObjectNode spec, List<String> problems) {
+        for (Setting setting : Setting.values()) {
+            if (setting.kind() != Setting.Kind.COUNT) {
+                continue;
+            }
+            String[] path = setting.field().split("\\.");
+            JsonNode parent = spec;
+            for (int i = 0; i < path.length - 1 && parent != null; i++) {
+                parent = parent.get(path[i]);
+            }
+            if (!(parent instanceof ObjectNode holder) || !holder.hasNonNull(path[path.length - 1])) {
+                continue;
+            }
+            JsonNode value = holder.get(path[path.length - 1]);
+            String shown = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
+            if (!value.isIntegralNumber()) {
+                if (value.isNumber() || value.isTextual() || value.isBoolean()) {
+                    problems.add(setting.specPath() + ": " + shown + " is not a whole number: use " + setting.range());
+                    holder.remove(path[path.length - 1]);
+                }
+                continue; // a mapping or list: the reader names it
+            }
+            boolean fits = value.canConvertToLong() && value.asLong() >= setting.min() && value.asLong() <= setting.max()
+                    && (setting.max() > Integer.MAX_VALUE || value.canConvertToInt());
+            if (!fits) {
+                problems.add(setting.specPath() + ": " + shown + " is out of range: use " + setting.range());
+                holder.remove(path[path.length - 1]);
+            }
+        }
     }
 
     /** A reader of this spec's settings, naming problems by their path ({@code spec.threads}). */

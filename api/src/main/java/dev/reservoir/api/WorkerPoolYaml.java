@@ -1,7 +1,6 @@
 package dev.reservoir.api;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -13,13 +12,15 @@ import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.deser.ValueInstantiator;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reservoir.api.v1alpha1.WorkerPool;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
  * Reads a WorkerPool document (YAML or JSON) into the resource classes, reporting every problem
@@ -32,7 +33,10 @@ public final class WorkerPoolYaml {
     public static final String API_VERSION = WorkerPool.GROUP + "/" + WorkerPool.VERSION;
     public static final String KIND = "WorkerPool";
 
-    private static final YAMLMapper YAML = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    /** Largest document read, in characters: a WorkerPool is a few KiB. */
+    public static final int MAX_CHARS = 1 << 20;
+    private static final LoadSettings LOAD = LoadSettings.builder().setAllowDuplicateKeys(false).setMaxAliasesForCollections(50)
+            .setCodePointLimit(MAX_CHARS).build();
     private static final JsonMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     /** A document that is not a valid WorkerPool, with every problem found. */
@@ -60,6 +64,9 @@ public final class WorkerPoolYaml {
     public static WorkerPool read(String source, String text) {
         List<String> problems = new ArrayList<>();
         WorkerPool pool = read(source, text, problems);
+        if (pool != null && pool.getSpec() != null) {
+            problems.addAll(pool.getSpec().readProblems());
+        }
         if (!problems.isEmpty()) {
             throw new InvalidWorkerPoolException(source, problems);
         }
@@ -67,18 +74,30 @@ public final class WorkerPoolYaml {
     }
 
     /**
-     * Reads a document, adding a problem per field that does not fit; such a field reads as left
-     * out, so the caller can go on checking values and report everything at once. Null only when
-     * the document is no mapping at all.
+     * Reads a document, adding a problem per field outside the spec that does not fit (the spec keeps
+     * its own: {@link dev.reservoir.api.v1alpha1.WorkerPoolSpec#readProblems()}, which
+     * {@link SpecRules#check} reports); such a field reads as left out, so the caller can go on
+     * checking values and report everything at once. Null only when the document is no mapping at all.
      */
     public static WorkerPool read(String source, String text, List<String> problems) {
-        JsonNode doc;
+        List<Object> docs = new ArrayList<>();
         try {
-            doc = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            problems.add("not valid YAML: " + e.getOriginalMessage().replace('\n', ' '));
+            // YAML as the API server's clients read it (snakeyaml-engine, as fabric8 and kubectl's YAML 1.2 core schema):
+            // aliases resolved, duplicate keys refused, bounded size and alias expansion.
+            for (Object d : new Load(LOAD).loadAllFromString(text)) {
+                if (d != null) {
+                    docs.add(d);
+                }
+            }
+        } catch (YamlEngineException e) {
+            problems.add("not valid YAML: " + e.getMessage().replace('\n', ' '));
             return null;
         }
+        if (docs.size() > 1) {
+            problems.add("the file holds " + docs.size() + " documents: put one WorkerPool resource in it");
+            return null;
+        }
+        JsonNode doc = docs.isEmpty() ? null : JSON.valueToTree(docs.getFirst());
         if (!(doc instanceof ObjectNode root)) {
             problems.add("the file must hold one WorkerPool resource (apiVersion " + API_VERSION + ", kind " + KIND + ")");
             return null;
@@ -104,12 +123,8 @@ public final class WorkerPoolYaml {
             o.remove("kind");
         }
         try (JsonParser parser = JSON.treeAsTokens(root)) {
-            WorkerPool pool = JSON.reader().forType(WorkerPool.class).withHandler(new Collector(problems)).readValue(parser);
-            // The spec reads itself leniently (LenientSpecDeserializer) and keeps its problems.
-            if (pool != null && pool.getSpec() != null) {
-                problems.addAll(pool.getSpec().readProblems());
-            }
-            return pool;
+            // The spec reads itself leniently (LenientSpecDeserializer) and keeps its own problems (readProblems).
+            return JSON.reader().forType(WorkerPool.class).withHandler(new Collector(problems)).readValue(parser);
         } catch (IOException e) {
             problems.add(e.getMessage() == null ? e.toString() : firstLine(e.getMessage()));
             return null;

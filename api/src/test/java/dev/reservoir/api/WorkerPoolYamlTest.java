@@ -56,7 +56,7 @@ class WorkerPoolYamlTest {
                 """));
         assertThat(e.problems()).containsExactlyInAnyOrder(
                 "apiVersion: must be reservoir.dev/v1alpha1, got 'reservoir.dev/v1'",
-                "spec.threads: must be a whole number, got 'four'",
+                "spec.threads: 'four' is not a whole number: use 1 to 1024",
                 "spec.thread: unknown field (known: autoscaling, dispatch, drainTimeout, image, maxTasksPerWorker, memoryPool, prefetch,"
                         + " queue, replicas, template, threadMode, threads)",
                 "spec.memoryPool: must be a mapping (key: value lines), got 5",

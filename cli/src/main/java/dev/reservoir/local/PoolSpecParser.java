@@ -1,14 +1,10 @@
 package dev.reservoir.local;
 
-import dev.reservoir.api.SpecSettings;
+import dev.reservoir.api.SpecRules;
 import dev.reservoir.api.WorkerPoolYaml;
 import dev.reservoir.api.v1alpha1.WorkerPool;
 import dev.reservoir.api.v1alpha1.WorkerPoolSpec;
 import dev.reservoir.protocol.PoolKeys;
-import dev.reservoir.redis.RedisEndpoint;
-import dev.reservoir.spec.PoolSettings;
-import dev.reservoir.spec.Setting;
-import dev.reservoir.spec.SettingReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +26,10 @@ public final class PoolSpecParser {
     public static PoolSpec parse(Path file) {
         String text;
         try {
+            if (Files.size(file) > WorkerPoolYaml.MAX_CHARS) {
+                throw new PoolSpecException(file.toString(), List.of("the file is larger than " + (WorkerPoolYaml.MAX_CHARS >> 10)
+                        + " KiB: a WorkerPool is a few KiB"));
+            }
             text = Files.readString(file);
         } catch (IOException e) {
             throw new PoolSpecException(file.toString(), List.of("cannot read the file (" + e.getMessage() + ")"));
@@ -54,31 +54,12 @@ public final class PoolSpecParser {
             }
         }
         WorkerPoolSpec spec = pool.getSpec() == null ? new WorkerPoolSpec() : pool.getSpec();
-        SettingReader reader = SpecSettings.reader(spec, problems);
-        int replicas = (int) reader.count(Setting.REPLICAS);
-        PoolSettings settings = PoolSettings.read(reader);
-        String redisUrl = spec.queue == null || spec.queue.redis == null ? null : spec.queue.redis.url;
-        if (redisUrl != null) {
-            try {
-                RedisEndpoint.parse(redisUrl, null);
-            } catch (IllegalArgumentException e) {
-                problems.add("spec.queue.redis.url: " + e.getMessage());
-            }
-        }
-        if (spec.autoscaling != null) {
-            // Ignored here, but a file that the operator would refuse is refused here too.
-            reader.count(Setting.MIN_REPLICAS);
-            reader.count(Setting.TARGET_BACKLOG_PER_WORKER);
-            reader.count(Setting.SCALE_DOWN_STABILIZATION_SECONDS);
-            if (reader.isSet(Setting.MAX_REPLICAS)) {
-                reader.count(Setting.MAX_REPLICAS);
-            } else {
-                reader.problem(Setting.MAX_REPLICAS, "required when autoscaling is set");
-            }
-        }
+        // Every rule the operator applies to these fields, Kubernetes-only ones included: a file local mode accepts is one
+        // the operator accepts.
+        SpecRules.Checked checked = SpecRules.check(spec, problems);
         if (!problems.isEmpty()) {
             throw new PoolSpecException(source, problems);
         }
-        return new PoolSpec(name, replicas, settings, redisUrl);
+        return new PoolSpec(name, checked.replicas(), checked.settings(), checked.redisUrl());
     }
 }

@@ -160,4 +160,49 @@ class PoolSpecParserTest {
         assertThatThrownBy(() -> PoolSpecParser.parse(java.nio.file.Path.of("/nonexistent/pool.yaml")))
                 .hasMessageContaining("cannot read the file");
     }
+
+    @Test
+    void whatTheApiServerWouldRefuseIsRefusedHereToo() {
+        // Found by an outside review: each of these used to start a pool with another setting, or crash.
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{threads: 2.5}", "spec.threads: 2.5 is not a whole number: use 1 to 1024");
+        cases.put("{threads: '8'}", "spec.threads: '8' is not a whole number: use 1 to 1024");
+        cases.put("{replicas: 1e30}", "spec.replicas: 1.0E30 is not a whole number: use 0 to 10000");
+        cases.put("{threads: 99999999999999999999}", "spec.threads: 99999999999999999999 is out of range: use 1 to 1024");
+        cases.put("{drainTimeout: 3000000000000h}", "spec.drainTimeout: 3000000000000h is out of range: use 0s to 24h");
+        cases.put("{autoscaling: {minReplicas: 10, maxReplicas: 2}}", "spec.autoscaling.minReplicas: 10 exceeds maxReplicas (2)");
+        cases.put("{replicas: 2, autoscaling: {minReplicas: 5, maxReplicas: 9}}",
+                "spec.replicas: 2 is below autoscaling.minReplicas (5): use 0 (paused) or at least 5");
+        cases.put("{template: {env: [{name: RESERVOIR_THREADS, value: '9'}]}}",
+                "spec.template.env: RESERVOIR_THREADS is set by the operator from the WorkerPool fields: remove it from template.env");
+        cases.put("{template: {labels: {reservoir.dev/pool: x}}}",
+                "spec.template.labels: reservoir.dev/pool uses a prefix the operator selects its pods by: rename it");
+        cases.put("{template: {resources: {limits: {memory: lots}}}}",
+                "spec.template.resources.limits.memory: 'lots' is not a quantity: use e.g. 512Mi, 2Gi, 500m or 2");
+        cases.put("{queue: {redis: {url: 'redis://:secret@r:6379'}}}",
+                "spec.queue.redis.url: carries a password: put it in a Secret and set spec.queue.redis.passwordSecretRef");
+        cases.put("{queue: {redis: {url: 'redis://r:6379', passwordSecretRef: {name: s}}}}",
+                "spec.queue.redis.passwordSecretRef: set both name and key of the Secret holding the password");
+        cases.forEach((spec, problem) -> assertThatThrownBy(() -> PoolSpecParser.parse("p", pool(spec))).as(spec)
+                .isInstanceOfSatisfying(PoolSpecException.class, e -> assertThat(e.problems()).containsExactly(problem)));
+    }
+
+    @Test
+    void yamlIsReadAsTheApiServersClientsReadIt() {
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{threads: 2000, threads: 8}")))
+                .hasMessageContaining("not valid YAML").hasMessageContaining("threads");
+        assertThatThrownBy(() -> PoolSpecParser.parse("p", pool("{threads: 8}") + "---\nthis: is ignored\n"))
+                .hasMessageContaining("the file holds 2 documents");
+        // An alias is its anchor's value, not its name.
+        assertThat(PoolSpecParser.parse("p", pool("{threads: &t 8, prefetch: *t}")).prefetch()).isEqualTo(8);
+        assertThat(PoolSpecParser.parse("p", "---\n---\n" + pool("{threads: 3}")).threads()).isEqualTo(3);
+    }
+
+    @Test
+    void aFileLargerThanAWorkerPoolCanBeIsRefusedBeforeItIsRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path big = dir.resolve("big.yaml");
+        java.nio.file.Files.writeString(big, pool("{threads: 8}") + "#" + "x".repeat(2 << 20) + "\n");
+        assertThatThrownBy(() -> PoolSpecParser.parse(big)).hasMessageContaining("larger than 1024 KiB");
+    }
 }

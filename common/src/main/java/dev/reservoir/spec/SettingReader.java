@@ -122,7 +122,8 @@ public final class SettingReader {
             problem(setting, show(v) + " is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
             return Duration.ofMillis(fallback(setting));
         }
-        if (d.toMillis() < setting.min() || d.toMillis() > setting.max()) {
+        // Compared as Durations: a huge value (3000000000000h) has no millisecond count in a long.
+        if (d.compareTo(Duration.ofMillis(setting.min())) < 0 || d.compareTo(Duration.ofMillis(setting.max())) > 0) {
             problem(setting, v + " is out of range: use " + setting.range());
             return Duration.ofMillis(fallback(setting));
         }

@@ -78,6 +78,12 @@ class PoolSettingsTest {
                 "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
 
         problems.clear();
+        PoolSettings.fromEnv(Map.of("RESERVOIR_DRAIN_TIMEOUT", "3000000000000h", "RESERVOIR_VISIBILITY_TIMEOUT", "99999999999999999h"),
+                problems);
+        assertThat(problems).containsExactlyInAnyOrder("RESERVOIR_DRAIN_TIMEOUT: 3000000000000h is out of range: use 0s to 24h",
+                "RESERVOIR_VISIBILITY_TIMEOUT: '99999999999999999h' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
+
+        problems.clear();
         PoolSettings.fromEnv(Map.of("RESERVOIR_THREADS", "99999999999999999999", "RESERVOIR_MEMORY_MAX_BLOCKS", "10"), problems);
         assertThat(problems).containsExactly(
                 "RESERVOIR_THREADS: '99999999999999999999' is not a whole number: use 1 to 1024",

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reservoir.api.SpecSettings;
 import dev.reservoir.api.WorkerPoolYaml;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -42,7 +44,9 @@ final class LenientSpecDeserializer extends StdDeserializer<WorkerPoolSpec> {
         List<String> problems = new ArrayList<>();
         WorkerPoolSpec spec = null;
         if (node != null && node.isObject()) {
-            try (JsonParser tokens = PLAIN.treeAsTokens(node)) {
+            ObjectNode checked = node.deepCopy();
+            SpecSettings.precheckWholeNumbers(checked, problems);
+            try (JsonParser tokens = PLAIN.treeAsTokens(checked)) {
                 spec = PLAIN.reader().forType(WorkerPoolSpec.class).withHandler(WorkerPoolYaml.collector(problems, "spec")).readValue(tokens);
             } catch (IOException | RuntimeException e) {
                 problems.add("spec: cannot be read (" + e.getMessage().lines().findFirst().orElse(e.toString()) + ")");

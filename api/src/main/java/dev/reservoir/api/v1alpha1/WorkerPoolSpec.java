@@ -94,7 +94,7 @@ public class WorkerPoolSpec {
     @JsonPropertyDescription("Overrides for the worker pods: resources, env, scheduling, labels, annotations, service account.")
     public PodTemplateOverrides template;
 
-    /** Fields of the wrong type or unknown, each naming its path (spec.threads: must be a whole number, got 'four'). */
+    /** Fields of the wrong type or unknown, each naming its path (spec.threads: 'four' is not a whole number: use 1 to 1024). */
     public List<String> readProblems() {
         return readProblems;
     }

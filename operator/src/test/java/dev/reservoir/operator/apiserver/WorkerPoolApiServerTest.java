@@ -442,7 +442,7 @@ class WorkerPoolApiServerTest {
         create(pool(ns, "good", 2, redisServer.url()));
         awaitRunning("good", 2);
         Map<String, String> fieldOf = Map.of("unknown", "spec.turbo: unknown field", "wrongtype",
-                "spec.threads: must be a whole number, got 'four'", "badchoice", "spec.threadMode: 'turbo' is not one of platform, virtual");
+                "spec.threads: 'four' is not a whole number: use 1 to 1024", "badchoice", "spec.threadMode: 'turbo' is not one of platform, virtual");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> fieldOf.forEach((name, message) -> {
             Condition degraded = condition(name, "Degraded");
             assertThat(degraded.getStatus()).as(name).isEqualTo("True");
