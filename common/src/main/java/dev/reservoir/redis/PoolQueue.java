@@ -115,9 +115,15 @@ public final class PoolQueue {
         return claims.readAnswer(jedis);
     }
 
-    /** Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing). */
-    public List<StreamEntry> reclaim(Jedis jedis, String consumer, Duration minIdle, int count) {
-        return claims.reclaim(jedis, consumer, minIdle, count);
+    /**
+     * Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing),
+     * looking at one page of the pending list after {@code cursor} ({@link Reclaimed#START} the first
+     * time, then the previous call's {@link Reclaimed#cursor()}): calls that pass the cursor on walk the
+     * whole pending list, so every abandoned claim is reached however long the list and however small
+     * {@code count}.
+     */
+    public Reclaimed reclaim(Jedis jedis, String consumer, Duration minIdle, int count, String cursor) {
+        return claims.reclaim(jedis, consumer, minIdle, count, cursor);
     }
 
     /** Renews claims of running tasks; returns the stream ids this consumer no longer owns. */
@@ -214,6 +220,16 @@ public final class PoolQueue {
 
     public void removeHeartbeat(Jedis jedis, String workerId) {
         heartbeats.removeHeartbeat(jedis, workerId);
+    }
+
+    /**
+     * What one {@link #reclaim} call took over, and where the next call goes on.
+     *
+     * @param cursor the stream id to pass to the next call; {@link #START} once the whole pending list was looked at
+     */
+    public record Reclaimed(List<StreamEntry> entries, String cursor) {
+        /** The cursor of a walk from the head of the pending list. */
+        public static final String START = "0-0";
     }
 
     /**

@@ -250,12 +250,81 @@ class PoolQueueTest {
         }
         // the owner renews y only: x can be reclaimed, y cannot
         assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(1).id()))).isEmpty();
-        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 10);
+        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 10, PoolQueue.Reclaimed.START).entries();
         assertThat(reclaimed).extracting(StreamEntry::id).containsExactly(claimed.get(0).id());
         assertThat(reclaimed.getFirst().deliveries()).isEqualTo(2);
         // the old owner learns it lost x
         assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(0).id(), claimed.get(1).id())))
                 .containsExactly(claimed.get(0).id());
+    }
+
+    /** Sets a claim's idle time to a minute, as if its owner had stopped renewing it (no waiting, no delivery counted). */
+    private void leaveUnrenewed(String owner, String streamId) {
+        jedis.sendCommand(Protocol.Command.XCLAIM, keys.tasks(), PoolKeys.GROUP, owner, "0", streamId, "IDLE", "60000", "JUSTID");
+    }
+
+    /**
+     * Reclaims with {@code count} free slots, passing the cursor on, at most {@code calls} times; stops once
+     * {@code wanted} tasks came back.
+     */
+    private List<StreamEntry> reclaimWalking(String consumer, int count, int calls, int wanted) {
+        List<StreamEntry> all = new java.util.ArrayList<>();
+        String cursor = PoolQueue.Reclaimed.START;
+        for (int i = 0; i < calls && all.size() < wanted; i++) {
+            PoolQueue.Reclaimed r = queue.reclaim(jedis, consumer, Duration.ofSeconds(30), count, cursor);
+            all.addAll(r.entries());
+            cursor = r.cursor();
+        }
+        return all;
+    }
+
+    @Test
+    void reclaimReachesADeadClaimBehindRenewedOnesWithOneFreeSlot() {
+        // 20 claims of a live worker, renewed all along, ahead of one claim of a dead worker.
+        for (int i = 0; i < 21; i++) {
+            queue.submit(jedis, task("t" + i));
+        }
+        assertThat(queue.read(jedis, "live", 20, Duration.ofMillis(100))).hasSize(20);
+        StreamEntry dead = queue.read(jedis, "dead", 1, Duration.ofMillis(100)).getFirst();
+        leaveUnrenewed("dead", dead.id());
+        for (int count : new int[] {1, 2}) {
+            List<StreamEntry> reclaimed = reclaimWalking("w" + count, count, 3, 1);
+            assertThat(reclaimed).as("reclaimed with %d free slot(s) within 3 calls", count).extracting(StreamEntry::id)
+                    .containsExactly(dead.id());
+            leaveUnrenewed("w" + count, dead.id()); // abandoned again, for the next round
+        }
+        // exactly one outcome per task: the live worker's claims were left alone
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry("live", 20L);
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.RECLAIMED, 2L);
+    }
+
+    @Test
+    void reclaimWalksAPendingListLongerThanAPageAndStartsOverAtItsEnd() {
+        int renewed = 2 * TaskClaims.RECLAIM_PAGE + 100;
+        for (int i = 0; i < renewed + 2; i++) {
+            queue.submit(jedis, task("t" + i));
+        }
+        assertThat(queue.read(jedis, "live", renewed, Duration.ofMillis(100))).hasSize(renewed);
+        List<StreamEntry> abandoned = queue.read(jedis, "dead", 2, Duration.ofMillis(100));
+        abandoned.forEach(e -> leaveUnrenewed("dead", e.id()));
+
+        // one slot free: the two abandoned claims, at the end of the list, come back one per call, none skipped
+        String cursor = PoolQueue.Reclaimed.START;
+        List<String> reclaimed = new java.util.ArrayList<>();
+        int calls = 0;
+        while (reclaimed.size() < 2 && calls < 10) {
+            PoolQueue.Reclaimed r = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 1, cursor);
+            assertThat(r.entries()).as("at most the free slots").hasSizeLessThanOrEqualTo(1);
+            r.entries().forEach(e -> reclaimed.add(e.id()));
+            cursor = r.cursor();
+            calls++;
+        }
+        assertThat(reclaimed).containsExactly(abandoned.get(0).id(), abandoned.get(1).id());
+        assertThat(calls).as("pages to walk + one call per claim").isLessThanOrEqualTo(4);
+        assertThat(cursor).as("the walk reached the end of the list: the next one starts over").isEqualTo(PoolQueue.Reclaimed.START);
+        // a second walk finds nothing left idle
+        assertThat(reclaimWalking("w2", 1, 3, 1)).isEmpty();
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry("live", (long) renewed).containsEntry("w2", 2L);
     }
 
     @Test

@@ -62,6 +62,8 @@ final class Fetcher {
     private int withheld;
     /** Tasks claimed since start (for maxTasksPerWorker). Fetcher thread only. */
     private long claimed;
+    /** Where the next reclaim goes on in the group's pending list, so successive reclaims walk all of it. Fetcher thread only. */
+    private String reclaimCursor = PoolQueue.Reclaimed.START;
     /** True while the last Redis call succeeded (readiness). Written by the fetcher thread only; volatile for readers. */
     private volatile boolean consuming;
 
@@ -150,7 +152,10 @@ final class Fetcher {
                     long now = System.currentTimeMillis();
                     if (now - lastReclaim >= reclaimEvery) {
                         lastReclaim = now;
-                        entries = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits);
+                        PoolQueue.Reclaimed reclaimed = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits,
+                                reclaimCursor);
+                        reclaimCursor = reclaimed.cursor();
+                        entries = reclaimed.entries();
                         if (!entries.isEmpty()) {
                             metrics.reclaimed.increment(entries.size());
                             LOG.info("reclaimed " + entries.size() + " task(s) left idle for " + config.visibilityTimeout().toMillis() + "ms by other workers");
