@@ -3,6 +3,7 @@ package dev.reservoir.redis;
 import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
 import java.time.Duration;
@@ -75,7 +76,7 @@ final class Results {
             }
         }
         String[] range = idRange(outcomes);
-        List<byte[]> args = new ArrayList<>(11 + 3 * n + 2 * groups.size());
+        List<byte[]> args = new ArrayList<>(12 + 3 * n + 2 * groups.size());
         args.add(group);
         args.add(b(consumer));
         args.add(b(Long.toString(Math.max(1, resultTtl.toMillis()))));
@@ -88,6 +89,7 @@ final class Results {
         int failedAt = args.size();
         args.add(null); // failed count, known below
         args.add(b(Integer.toString(groups.size())));
+        args.add(b(Long.toString(ReplyStreams.MAX_ENTRIES)));
         for (int i : order) {
             args.add(b(outcomes.get(i).streamId()));
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reservoir.protocol.ErrorTypes;
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
@@ -89,6 +90,53 @@ class PoolQueueTest {
         assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000)).containsExactly(false);
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
+    }
+
+    /** Submits and claims {@code n} tasks replying to {@code replyKey}, and completes them as w1, one batch each. */
+    private void completeOneByOne(int n, String replyKey, Duration replyTtl) {
+        redis.clients.jedis.Pipeline p = jedis.pipelined();
+        for (int i = 0; i < n; i++) {
+            p.sendCommand(Protocol.Command.XADD, queue.xaddArgs(Task.of("r" + i, "echo", new byte[0], replyKey)));
+        }
+        p.sync();
+        List<StreamEntry> claimed = queue.read(jedis, "w1", n, Duration.ofMillis(100));
+        assertThat(claimed).hasSize(n);
+        for (StreamEntry e : claimed) {
+            String id = Task.fromFields(e.fields()).id();
+            assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(e.id(), TaskResult.ok(id, new byte[0], 1, "w1", 1),
+                    replyKey, "echo", null)), Duration.ofMinutes(1), replyTtl, 1000)).containsExactly(true);
+        }
+    }
+
+    @Test
+    void aReplyStreamNobodyReadsIsCappedInLength() {
+        int n = (int) ReplyStreams.MAX_ENTRIES + 2000;
+        completeOneByOne(n, keys.reply("gone"), Duration.ofMinutes(1));
+        // MAXLEN ~ trims whole radix-tree nodes (100 entries by default): a little over the cap, never far
+        assertThat(jedis.xlen(keys.reply("gone"))).isBetween(ReplyStreams.MAX_ENTRIES, ReplyStreams.MAX_ENTRIES + 200);
+        // every outcome is still kept by task id
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.COMPLETED, (long) n);
+        assertThat(queue.result(jedis, "r0")).isNotNull();
+        assertThat(queue.result(jedis, "r" + (n - 1))).isNotNull();
+    }
+
+    @Test
+    void outcomesForAClientThatWentAwayDoNotRenewItsReplyStream() {
+        String reply = keys.reply("gone");
+        completeOneByOne(1, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).as("set by the write that created the stream").isBetween(1L, 60_000L);
+        // most of the TTL has passed, and outcomes keep coming for the client, which no longer reads
+        jedis.pexpire(reply, 3000);
+        jedis.del(keys.tasks()); // a fresh stream for the next tasks
+        queue.ensureGroup(jedis);
+        completeOneByOne(3, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).as("not renewed by later outcomes").isBetween(1L, 3000L);
+        // once it has expired, the next outcome starts a new stream, bounded the same way
+        jedis.del(reply);
+        jedis.del(keys.tasks());
+        queue.ensureGroup(jedis);
+        completeOneByOne(1, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).isBetween(1L, 60_000L);
     }
 
     @Test
