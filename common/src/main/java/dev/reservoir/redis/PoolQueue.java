@@ -7,6 +7,7 @@ import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.spec.Retention;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -174,11 +175,13 @@ public final class PoolQueue {
     }
 
     /**
-     * Removes acknowledged entries from the head of the stream, and expired result buckets from the
-     * result index (workers call it periodically).
+     * Removes acknowledged entries from the head of the stream, and applies the pool's retention:
+     * expired result buckets leave the result index, the oldest results go beyond
+     * {@link Retention#maxResults()}, dead letters older than {@link Retention#deadLetterTtl()} go
+     * (workers call it every second). Returns the stream entries removed.
      */
-    public long trim(Jedis jedis) {
-        return admin.trim(jedis);
+    public long trim(Jedis jedis, Retention retention) {
+        return admin.trim(jedis, retention);
     }
 
     /** Entries claimed by workers and not yet acknowledged. */

@@ -9,6 +9,8 @@ import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
+import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.Retention;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +24,8 @@ import redis.clients.jedis.Protocol;
 
 /** The queue scripts against a real redis-server. */
 class PoolQueueTest {
+    /** The defaults: a day of results, at most a million, dead letters for a week, at most 100,000. */
+    static final Retention RETENTION = PoolSettings.defaults().retention();
     static RedisServerProcess redis;
     Jedis jedis;
     PoolQueue queue;
@@ -82,7 +86,7 @@ class PoolQueueTest {
         assertThat(queue.inFlight(jedis)).isZero();
         assertThat(queue.backlog(jedis)).isZero();
         assertThat(jedis.xlen(keys.tasks())).as("acknowledged, not yet trimmed").isEqualTo(1);
-        assertThat(queue.trim(jedis)).isEqualTo(1);
+        assertThat(queue.trim(jedis, RETENTION)).isEqualTo(1);
         assertThat(jedis.xlen(keys.tasks())).isZero();
         assertThat(queue.stats(jedis).get(StatsFields.COMPLETED)).isEqualTo(1);
 
@@ -245,9 +249,80 @@ class PoolQueueTest {
         assertThat(queue.result(jedis, "o1").valueAsString()).isEqualTo("old");
 
         jedis.del(oldBucket); // expired
-        queue.trim(jedis);
+        queue.trim(jedis, RETENTION);
         assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).doesNotContain(oldBucket).hasSize(10);
         assertThat(queue.result(jedis, "o1")).isNull();
+    }
+
+    /** Writes a bucket of {@code results} results as complete.lua would have, {@code minutesAgo} minutes ago. */
+    private String bucketOf(int minutesAgo, int results) {
+        long at = System.currentTimeMillis() - minutesAgo * PoolKeys.RESULT_BUCKET_MS;
+        String bucket = keys.resultBucket(at);
+        Map<String, String> fields = new java.util.HashMap<>();
+        for (int i = 0; i < results; i++) {
+            fields.put("old" + minutesAgo + "-" + i, "ok - 1 1 1 w\n");
+        }
+        jedis.hset(bucket, fields);
+        jedis.zadd(keys.resultIndex(), PoolKeys.resultBucketNumber(at), bucket);
+        jedis.hincrBy(keys.resultSizes(), bucket, results);
+        return bucket;
+    }
+
+    @Test
+    void trimDropsTheOldestResultsBeyondMaxResultsButNeverTheNewestBucket() {
+        String oldest = bucketOf(5, 600);
+        String older = bucketOf(4, 600);
+        String old = bucketOf(3, 600);
+        // and the current minute's results, written by complete.lua, which counts them per bucket
+        completeOneByOne(3, keys.reply("c1"), Duration.ofMinutes(1));
+        String current = jedis.zrevrange(keys.resultIndex(), 0, 0).getFirst();
+        assertThat(jedis.hget(keys.resultSizes(), current)).isEqualTo("3");
+
+        Retention small = new Retention(Duration.ofHours(24), 1000, Duration.ofHours(24), 100_000);
+        queue.trim(jedis, small);
+        // 1803 results: the two oldest buckets go (603 left); the bucket being written always stays
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).containsExactly(old, current);
+        assertThat(jedis.exists(oldest) || jedis.exists(older)).as("dropped buckets are deleted").isFalse();
+        assertThat(jedis.hkeys(keys.resultSizes())).containsExactlyInAnyOrder(old, current);
+        assertThat(queue.result(jedis, "old5-0")).isNull();
+        assertThat(queue.result(jedis, "old3-0")).isNotNull();
+        assertThat(queue.result(jedis, "r2")).isNotNull();
+
+        // a bound below one minute of results keeps just that minute
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1, Duration.ofHours(24), 100_000));
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).containsExactly(current);
+        assertThat(queue.result(jedis, "r0")).isNotNull();
+    }
+
+    @Test
+    void trimDropsDeadLettersOlderThanTheirTtl() {
+        long now = System.currentTimeMillis();
+        // 300 dead letters two hours old, then one from now: MINID ~ drops whole stream nodes (100 entries)
+        for (int i = 0; i < 300; i++) {
+            jedis.sendCommand(Protocol.Command.XADD, keys.dead(), (now - 7_200_000) + "-" + i, "id", "old" + i);
+        }
+        jedis.sendCommand(Protocol.Command.XADD, keys.dead(), "*", "id", "new");
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(3), 100_000));
+        assertThat(jedis.xlen(keys.dead())).as("within its TTL: kept").isEqualTo(301);
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(1), 100_000));
+        assertThat(jedis.xlen(keys.dead())).as("at most one node of expired ones left").isBetween(1L, 101L);
+        var last = jedis.xrevrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null, 1);
+        assertThat(last.getFirst().getFields()).containsEntry("id", "new");
+    }
+
+    @Test
+    void aDeadLetterKeepsABoundedPrefixOfItsPayload() {
+        queue.submit(jedis, task("big"));
+        StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        byte[] payload = new byte[10 * 1024];
+        java.util.Arrays.fill(payload, (byte) 'p');
+        TaskResult failed = TaskResult.failed("big", ErrorTypes.HANDLER_ERROR, "boom", 3, "w1", 1);
+        queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), failed, keys.reply("c1"), "fail", payload)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        Map<String, String> fields = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null).getFirst().getFields();
+        assertThat(fields.get("payload")).hasSize(Results.DEAD_LETTER_PAYLOAD_PREFIX).isEqualTo("p".repeat(1024));
+        assertThat(fields).containsEntry("payload_bytes", "10240").containsEntry("error_message", "boom");
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.DEAD_LETTERED, 1L);
     }
 
     @Test
@@ -260,7 +335,8 @@ class PoolQueueTest {
         var dead = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null);
         assertThat(dead).hasSize(1);
         Map<String, String> fields = dead.getFirst().getFields();
-        assertThat(fields).containsEntry("handler", "fail").containsEntry("payload", "f").containsEntry("error_type", "HandlerError")
+        assertThat(fields).containsEntry("handler", "fail").containsEntry("payload", "f").containsEntry("payload_bytes", "1")
+                .containsEntry("error_type", "HandlerError")
                 .containsEntry("error_message", "boom").containsEntry("attempts", "3");
         assertThat(queue.stats(jedis).get(StatsFields.DEAD_LETTERED)).isEqualTo(1);
     }
@@ -406,13 +482,13 @@ class PoolQueueTest {
         // complete the second claimed entry only: the first is still claimed, three are waiting
         queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(1).id(), ok, null, "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
-        assertThat(queue.trim(jedis)).isZero();
+        assertThat(queue.trim(jedis, RETENTION)).isZero();
         assertThat(jedis.xlen(keys.tasks())).isEqualTo(6);
         assertThat(queue.backlog(jedis)).isEqualTo(3);
         // complete the first: the two leading acknowledged entries go, the third (claimed) stays
         queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(0).id(), TaskResult.ok("k0", new byte[0], 1, "w1", 1),
                 null, "echo", null)), Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
-        assertThat(queue.trim(jedis)).isEqualTo(2);
+        assertThat(queue.trim(jedis, RETENTION)).isEqualTo(2);
         assertThat(jedis.xlen(keys.tasks())).isEqualTo(4);
         assertThat(queue.inFlight(jedis)).isEqualTo(1);
         assertThat(queue.backlog(jedis)).isEqualTo(3);
