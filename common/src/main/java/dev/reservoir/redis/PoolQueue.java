@@ -211,6 +211,23 @@ public final class PoolQueue {
         return results.result(jedis, taskId);
     }
 
+    /** The Redis server's memory policy, limit, use and evictions: see {@link RedisMemory#problem()}. */
+    public RedisMemory redisMemory(Jedis jedis) {
+        return RedisMemory.read(jedis);
+    }
+
+    /**
+     * {@link RedisMemory#problem()} of the server, or null when there is none or when {@code INFO} is not
+     * allowed to this connection (an ACL): a check that must never stop a worker from consuming.
+     */
+    public String redisMemoryProblem(Jedis jedis) {
+        try {
+            return RedisMemory.read(jedis).problem();
+        } catch (JedisDataException e) {
+            return null;
+        }
+    }
+
     /** Live workers' heartbeats; records of workers that stopped renewing are pruned from the index. */
     public List<Heartbeat> heartbeats(Jedis jedis) {
         return heartbeats.heartbeats(jedis);

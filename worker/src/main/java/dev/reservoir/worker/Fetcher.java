@@ -113,6 +113,10 @@ final class Fetcher {
                 if (jedis == null) {
                     jedis = config.redis().connectFlushing("reservoir-fetch-" + config.workerId(), Duration.ofSeconds(15));
                     queue.ensureGroup(jedis);
+                    String memoryProblem = queue.redisMemoryProblem(jedis); // docs/operations.md, "Full Redis"
+                    if (memoryProblem != null) {
+                        LOG.warning(memoryProblem);
+                    }
                     if (!lifecycle.advanceTo(WorkerState.RUNNING) && lifecycle.state() != WorkerState.RUNNING) {
                         continue; // a drain began during start-up: the loop's check ends claiming
                     }
