@@ -35,6 +35,10 @@ public final class SpecSettings {
             case MAX_BLOCKS -> memory.maxBlocks;
             case VISIBILITY_TIMEOUT -> queue.visibilityTimeout;
             case MAX_ATTEMPTS -> queue.maxAttempts;
+            case RESULT_TTL -> queue.resultTtl;
+            case MAX_RESULTS -> queue.maxResults;
+            case DEAD_LETTER_TTL -> queue.deadLetterTtl;
+            case MAX_DEAD_LETTERS -> queue.maxDeadLetters;
             case DISPATCH -> spec.dispatch;
             case MAX_TASKS_PER_WORKER -> spec.maxTasksPerWorker;
             case DRAIN_TIMEOUT -> spec.drainTimeout;

@@ -146,6 +146,29 @@ class ChartTest {
         assertThat(kinds(objects)).doesNotContain("Secret", "ServiceMonitor");
     }
 
+    @Test
+    void theTryOutRedisKeepsAnAppendOnlyFileAndNeverEvicts() {
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "redis.enabled=true"));
+        Map<String, Object> redis = deployment(objects, "redis");
+        List<String> args = strings(containers(redis).getFirst().get("args"));
+        assertThat(String.join(" ", args)).contains("--appendonly yes").contains("--appendfsync everysec").contains("--dir /data")
+                .contains("--maxmemory 1gb").contains("--maxmemory-policy noeviction");
+        List<Map<String, Object>> claims = ofKind(objects, "PersistentVolumeClaim");
+        assertThat(claims).hasSize(1);
+        assertThat(get(claims.getFirst(), "spec.resources.requests.storage")).isEqualTo("4Gi");
+        assertThat(maps(get(redis, "spec.template.spec.volumes")))
+                .anySatisfy(v -> assertThat(get(v, "persistentVolumeClaim.claimName")).isEqualTo(name(claims.getFirst())));
+        // above maxmemory: room for the rewrite's copy-on-write pages
+        assertThat(get(containers(redis).getFirst(), "resources.limits.memory")).isEqualTo("1536Mi");
+
+        List<Map<String, Object>> ephemeral = Helm.objects(Helm.template("--set", "redis.enabled=true,redis.persistence.enabled=false"));
+        assertThat(ofKind(ephemeral, "PersistentVolumeClaim")).isEmpty();
+        assertThat(maps(get(deployment(ephemeral, "redis"), "spec.template.spec.volumes")))
+                .anySatisfy(v -> assertThat(v).containsKey("emptyDir"));
+        assertThat(String.join(" ", strings(containers(deployment(ephemeral, "redis")).getFirst().get("args"))))
+                .contains("--appendonly yes");
+    }
+
     // ---- helpers over the rendered YAML ----
 
     static void assertNoWildcards(List<Map<String, Object>> objects) {

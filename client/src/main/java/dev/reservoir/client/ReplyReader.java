@@ -3,6 +3,7 @@ package dev.reservoir.client;
 import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.MalformedEntryException;
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.redis.FlushingConnection;
 import dev.reservoir.redis.RedisEndpoint;
@@ -38,7 +39,9 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  *
  * <p>Once {@value #TRIM_EVERY} or more entries have been read from a stream since its last trim, it
  * trims the entries before the last one read ({@code XTRIM MINID}), so a long run does not grow Redis
- * memory.
+ * memory. While it reads a stream it renews the stream's TTL ({@link ReplyStreams#RENEW_EVERY}):
+ * workers set it only when they create the stream, so that the stream of a client that went away
+ * expires (docs/protocol.md).
  *
  * <p>Lifecycle: RUNNING ⇄ RECONNECTING → ({@link #stop}) STOPPED.
  */
@@ -69,6 +72,8 @@ final class ReplyReader implements Runnable {
     private boolean readPending;
     /** Confined to the reader thread: entries read since the last trim, per stream. */
     private final Map<String, Integer> sinceTrim = new HashMap<>();
+    /** Confined to the reader thread: when each stream's TTL was last renewed (System.nanoTime()). */
+    private final Map<String, Long> renewedAt = new HashMap<>();
 
     ReplyReader(RedisEndpoint endpoint, String clientName, Duration reconnectGrace, Consumer<TaskResult> deliver,
                 Consumer<ReservoirConnectionException> onOutage, Runnable onReconnect) {
@@ -185,6 +190,13 @@ final class ReplyReader implements Runnable {
                     // Entries older than the last one read are done with: drop them (keeps the last).
                     connection.sendCommand(Protocol.Command.XTRIM, b(key), b("MINID"), b(last));
                     sinceTrim.put(key, 0);
+                }
+                long now = System.nanoTime();
+                Long renewed = renewedAt.get(key);
+                if (renewed == null || now - renewed >= ReplyStreams.RENEW_EVERY.toNanos()) {
+                    // Only the reader keeps its stream alive; workers set the TTL once, at creation.
+                    connection.sendCommand(Protocol.Command.PEXPIRE, b(key), b(Long.toString(ReplyStreams.TTL.toMillis())));
+                    renewedAt.put(key, now);
                 }
             }
         }

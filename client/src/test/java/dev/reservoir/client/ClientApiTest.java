@@ -82,6 +82,18 @@ class ClientApiTest {
     }
 
     @Test
+    void theReaderKeepsItsReplyStreamAlive() {
+        // the consumer creates the reply stream with a five-minute TTL and never renews it: the reader does
+        assertThat(pool.apply("echo", "hello").valueAsString()).isEqualTo("hello");
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            List<String> replies = new ArrayList<>(jedis.keys(new PoolKeys("api").prefix() + "reply:*"));
+            assertThat(replies).hasSize(1);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jedis.pttl(replies.getFirst()))
+                    .as("renewed to ReplyStreams.TTL by the reader").isGreaterThan(Duration.ofMinutes(5).toMillis()));
+        }
+    }
+
+    @Test
     void applyBlocksForTheValue() {
         assertThat(pool.apply("echo", "hello").valueAsString()).isEqualTo("hello");
         assertThat(pool.applyAsync("echo", "async").join().valueAsString()).isEqualTo("async");

@@ -77,6 +77,14 @@ public record PoolKeys(String pool) {
         return prefix() + "results";
     }
 
+    /**
+     * Hash of result bucket key → results written to it, so that retention can bound the results kept by
+     * count without reading every bucket ({@code queue.maxResults}).
+     */
+    public String resultSizes() {
+        return prefix() + "result-sizes";
+    }
+
     /** A submitter's reply stream: workers push outcomes there, one entry per batch. */
     public String reply(String clientId) {
         return prefix() + "reply:" + requireValidId("client id", clientId);

@@ -23,6 +23,9 @@ public final class WorkerEnv {
     public static final String MAX_ATTEMPTS = "RESERVOIR_MAX_ATTEMPTS";
     public static final String TASK_TIMEOUT = "RESERVOIR_TASK_TIMEOUT";
     public static final String RESULT_TTL = "RESERVOIR_RESULT_TTL";
+    public static final String MAX_RESULTS = "RESERVOIR_MAX_RESULTS";
+    public static final String DEAD_LETTER_TTL = "RESERVOIR_DEAD_LETTER_TTL";
+    public static final String MAX_DEAD_LETTERS = "RESERVOIR_MAX_DEAD_LETTERS";
     public static final String MAX_TASKS_PER_WORKER = "RESERVOIR_MAX_TASKS_PER_WORKER";
     public static final String DRAIN_TIMEOUT = "RESERVOIR_DRAIN_TIMEOUT";
     public static final String HTTP_PORT = "RESERVOIR_HTTP_PORT";

@@ -7,6 +7,7 @@ import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
+import dev.reservoir.spec.Retention;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -115,9 +116,15 @@ public final class PoolQueue {
         return claims.readAnswer(jedis);
     }
 
-    /** Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing). */
-    public List<StreamEntry> reclaim(Jedis jedis, String consumer, Duration minIdle, int count) {
-        return claims.reclaim(jedis, consumer, minIdle, count);
+    /**
+     * Claims up to {@code count} tasks idle for at least {@code minIdle} (their owner stopped renewing),
+     * looking at one page of the pending list after {@code cursor} ({@link Reclaimed#START} the first
+     * time, then the previous call's {@link Reclaimed#cursor()}): calls that pass the cursor on walk the
+     * whole pending list, so every abandoned claim is reached however long the list and however small
+     * {@code count}.
+     */
+    public Reclaimed reclaim(Jedis jedis, String consumer, Duration minIdle, int count, String cursor) {
+        return claims.reclaim(jedis, consumer, minIdle, count, cursor);
     }
 
     /** Renews claims of running tasks; returns the stream ids this consumer no longer owns. */
@@ -168,11 +175,13 @@ public final class PoolQueue {
     }
 
     /**
-     * Removes acknowledged entries from the head of the stream, and expired result buckets from the
-     * result index (workers call it periodically).
+     * Removes acknowledged entries from the head of the stream, and applies the pool's retention:
+     * expired result buckets leave the result index, the oldest results go beyond
+     * {@link Retention#maxResults()}, dead letters older than {@link Retention#deadLetterTtl()} go
+     * (workers call it every second). Returns the stream entries removed.
      */
-    public long trim(Jedis jedis) {
-        return admin.trim(jedis);
+    public long trim(Jedis jedis, Retention retention) {
+        return admin.trim(jedis, retention);
     }
 
     /** Entries claimed by workers and not yet acknowledged. */
@@ -202,6 +211,23 @@ public final class PoolQueue {
         return results.result(jedis, taskId);
     }
 
+    /** The Redis server's memory policy, limit, use and evictions: see {@link RedisMemory#problem()}. */
+    public RedisMemory redisMemory(Jedis jedis) {
+        return RedisMemory.read(jedis);
+    }
+
+    /**
+     * {@link RedisMemory#problem()} of the server, or null when there is none or when {@code INFO} is not
+     * allowed to this connection (an ACL): a check that must never stop a worker from consuming.
+     */
+    public String redisMemoryProblem(Jedis jedis) {
+        try {
+            return RedisMemory.read(jedis).problem();
+        } catch (JedisDataException e) {
+            return null;
+        }
+    }
+
     /** Live workers' heartbeats; records of workers that stopped renewing are pruned from the index. */
     public List<Heartbeat> heartbeats(Jedis jedis) {
         return heartbeats.heartbeats(jedis);
@@ -214,6 +240,16 @@ public final class PoolQueue {
 
     public void removeHeartbeat(Jedis jedis, String workerId) {
         heartbeats.removeHeartbeat(jedis, workerId);
+    }
+
+    /**
+     * What one {@link #reclaim} call took over, and where the next call goes on.
+     *
+     * @param cursor the stream id to pass to the next call; {@link #START} once the whole pending list was looked at
+     */
+    public record Reclaimed(List<StreamEntry> entries, String cursor) {
+        /** The cursor of a walk from the head of the pending list. */
+        public static final String START = "0-0";
     }
 
     /**

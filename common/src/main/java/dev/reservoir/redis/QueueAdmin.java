@@ -4,6 +4,7 @@ import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
+import dev.reservoir.spec.Retention;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +64,12 @@ final class QueueAdmin {
         return Replies.number(jedis.sendCommand(Protocol.Command.XLEN, tasksKey));
     }
 
-    long trim(Jedis jedis) {
-        PRUNE_RESULTS.run(jedis, List.of(b(keys.resultIndex())), List.of());
+    long trim(Jedis jedis, Retention retention) {
+        PRUNE_RESULTS.run(jedis, List.of(b(keys.resultIndex()), b(keys.resultSizes())),
+                List.of(b(Long.toString(retention.maxResults()))));
+        // Dead letters older than their TTL: MINID ~ trims whole stream nodes only, so this is cheap when there is nothing to do.
+        long oldest = System.currentTimeMillis() - retention.deadLetterTtl().toMillis();
+        jedis.sendCommand(Protocol.Command.XTRIM, b(keys.dead()), b("MINID"), b("~"), b(oldest + "-0"));
         try {
             return Replies.number(TRIM.run(jedis, List.of(tasksKey), List.of(group)));
         } catch (JedisDataException e) {

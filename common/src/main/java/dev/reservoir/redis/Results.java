@@ -3,6 +3,7 @@ package dev.reservoir.redis;
 import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
 import java.time.Duration;
@@ -40,6 +41,11 @@ final class Results {
     private static final int RECENT_BUCKETS = 4;
     /** Result buckets per round trip after the first. */
     private static final int BUCKETS_PER_ROUND_TRIP = 256;
+    /**
+     * Most payload bytes a dead letter keeps: enough to tell what the task was, while the dead-letter
+     * stream's memory stays bounded by its entry count (a failed task may carry a payload of many MiB).
+     */
+    static final int DEAD_LETTER_PAYLOAD_PREFIX = 1024;
 
     private final PoolKeys keys;
     private final byte[] tasksKey;
@@ -59,12 +65,13 @@ final class Results {
             return new boolean[0];
         }
         long now = System.currentTimeMillis();
-        List<byte[]> keyList = new ArrayList<>(6);
+        List<byte[]> keyList = new ArrayList<>(7);
         keyList.add(tasksKey);
         keyList.add(b(keys.dead()));
         keyList.add(b(keys.stats()));
         keyList.add(b(keys.resultBucket(now)));
         keyList.add(b(keys.resultIndex()));
+        keyList.add(b(keys.resultSizes()));
         Map<String, List<Integer>> groups = groupByReplyStream(outcomes);
         // order[k] is the caller's index of the k-th outcome as the script numbers them (grouped).
         int[] order = new int[n];
@@ -75,7 +82,7 @@ final class Results {
             }
         }
         String[] range = idRange(outcomes);
-        List<byte[]> args = new ArrayList<>(11 + 3 * n + 2 * groups.size());
+        List<byte[]> args = new ArrayList<>(12 + 3 * n + 2 * groups.size());
         args.add(group);
         args.add(b(consumer));
         args.add(b(Long.toString(Math.max(1, resultTtl.toMillis()))));
@@ -88,6 +95,7 @@ final class Results {
         int failedAt = args.size();
         args.add(null); // failed count, known below
         args.add(b(Integer.toString(groups.size())));
+        args.add(b(Long.toString(ReplyStreams.MAX_ENTRIES)));
         for (int i : order) {
             args.add(b(outcomes.get(i).streamId()));
         }
@@ -95,7 +103,7 @@ final class Results {
             int number = 0;
             if (!g.getKey().isEmpty()) {
                 keyList.add(b(g.getKey()));
-                number = keyList.size() - 5;
+                number = keyList.size() - 6;
             }
             args.add(b(Integer.toString(number)));
             args.add(b(Integer.toString(g.getValue().size())));
@@ -177,7 +185,9 @@ final class Results {
 
     /**
      * Per failed outcome, by its number in the script's order: the dead letter's fields. A dead letter
-     * keeps the task's handler and payload (to inspect or resubmit) with the result fields.
+     * keeps the task's handler, the first {@value #DEAD_LETTER_PAYLOAD_PREFIX} bytes of its payload and
+     * the payload's whole size (to inspect it, or resubmit it when it was no longer than that), with the
+     * result fields.
      */
     private static void addDeadLetters(List<byte[]> args, List<PoolQueue.Outcome> outcomes, int[] order) {
         for (int j = 0; j < order.length; j++) {
@@ -185,9 +195,12 @@ final class Results {
             if (o.result().status() != TaskStatus.FAILED) {
                 continue;
             }
+            byte[] payload = o.payload() == null ? new byte[0] : o.payload();
             Map<String, byte[]> fields = new LinkedHashMap<>();
             fields.put("handler", b(o.handler() == null ? "" : o.handler()));
-            fields.put("payload", o.payload() == null ? new byte[0] : o.payload());
+            fields.put("payload", payload.length <= DEAD_LETTER_PAYLOAD_PREFIX ? payload
+                    : Arrays.copyOf(payload, DEAD_LETTER_PAYLOAD_PREFIX));
+            fields.put("payload_bytes", b(Integer.toString(payload.length)));
             fields.putAll(o.result().toFields());
             args.add(b(Integer.toString(j + 1)));
             args.add(b(Integer.toString(fields.size())));

@@ -33,6 +33,11 @@ final class TaskClaims {
     private static final Script DELETE_CONSUMER = Script.load("delete-consumer");
     /** XPENDING page size while handing back a dead consumer's claims. */
     private static final String HAND_BACK_PAGE = "500";
+    /**
+     * Pending entries one reclaim call looks at: bounds its work in Redis, while a pool's whole pending
+     * list (workers x (threads + prefetch)) is walked in a few calls.
+     */
+    static final int RECLAIM_PAGE = 500;
 
     private final PoolKeys keys;
     private final byte[] tasksKey;
@@ -65,15 +70,16 @@ final class TaskClaims {
     }
 
     @SuppressWarnings("unchecked")
-    List<StreamEntry> reclaim(Jedis jedis, String consumer, Duration minIdle, int count) {
-        Object reply = RECLAIM.run(jedis, List.of(tasksKey, b(keys.stats())),
-                List.of(group, b(consumer), b(Long.toString(minIdle.toMillis())), b(Integer.toString(count))));
+    PoolQueue.Reclaimed reclaim(Jedis jedis, String consumer, Duration minIdle, int count, String cursor) {
+        List<Object> reply = (List<Object>) RECLAIM.run(jedis, List.of(tasksKey, b(keys.stats())),
+                List.of(group, b(consumer), b(Long.toString(minIdle.toMillis())), b(Integer.toString(count)), b(cursor),
+                        b(Integer.toString(RECLAIM_PAGE))));
         List<StreamEntry> out = new ArrayList<>();
-        for (Object o : (List<Object>) reply) {
+        for (Object o : (List<Object>) reply.get(1)) {
             List<Object> triple = (List<Object>) o;
             out.add(StreamEntry.parse(List.of(triple.get(0), triple.get(1)), Replies.number(triple.get(2))));
         }
-        return out;
+        return new PoolQueue.Reclaimed(out, Replies.text(reply.get(0)));
     }
 
     @SuppressWarnings("unchecked")

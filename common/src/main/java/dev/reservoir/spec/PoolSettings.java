@@ -18,10 +18,11 @@ import java.util.Map;
  *
  * @param blocks    memoryPool.blocks as set; null: the worker derives it ({@link #effectiveBlocks()})
  * @param maxBlocks memoryPool.maxBlocks as set; null: the worker derives it ({@link #effectiveMaxBlocks()})
+ * @param retention what the pool keeps after its tasks end (queue.resultTtl, maxResults, deadLetterTtl, maxDeadLetters)
  */
 public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, long blockSize, Integer blocks, Integer maxBlocks,
                            Duration visibilityTimeout, int maxAttempts, Dispatch dispatch, long maxTasksPerWorker,
-                           Duration drainTimeout) {
+                           Duration drainTimeout, Retention retention) {
 
     /** Every default: what an empty spec and an empty environment both mean. */
     public static PoolSettings defaults() {
@@ -64,8 +65,10 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         Dispatch dispatch = Dispatch.valueOf(r.choice(Setting.DISPATCH));
         long maxTasks = r.count(Setting.MAX_TASKS_PER_WORKER);
         Duration drain = r.duration(Setting.DRAIN_TIMEOUT);
+        Retention retention = new Retention(r.duration(Setting.RESULT_TTL), r.count(Setting.MAX_RESULTS),
+                r.duration(Setting.DEAD_LETTER_TTL), r.count(Setting.MAX_DEAD_LETTERS));
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks == null ? null : blocks.intValue(),
-                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain);
+                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain, retention);
     }
 
     /** Reads a worker's environment ({@code RESERVOIR_*}), adding a problem per bad variable. */
@@ -91,6 +94,10 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         }
         env.put(Setting.VISIBILITY_TIMEOUT.env(), Quantities.formatDuration(visibilityTimeout));
         env.put(Setting.MAX_ATTEMPTS.env(), Integer.toString(maxAttempts));
+        env.put(Setting.RESULT_TTL.env(), Quantities.formatDuration(retention.resultTtl()));
+        env.put(Setting.MAX_RESULTS.env(), Long.toString(retention.maxResults()));
+        env.put(Setting.DEAD_LETTER_TTL.env(), Quantities.formatDuration(retention.deadLetterTtl()));
+        env.put(Setting.MAX_DEAD_LETTERS.env(), Long.toString(retention.maxDeadLetters()));
         env.put(Setting.DISPATCH.env(), dispatch.name());
         env.put(Setting.MAX_TASKS_PER_WORKER.env(), Long.toString(maxTasksPerWorker));
         env.put(Setting.DRAIN_TIMEOUT.env(), Quantities.formatDuration(drainTimeout));
@@ -114,26 +121,26 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
 
     public PoolSettings withThreads(int n) {
         return new PoolSettings(n, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, retention);
     }
 
     public PoolSettings withPrefetch(int n) {
         return new PoolSettings(threads, threadMode, n, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, retention);
     }
 
     public PoolSettings withVisibilityTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, d, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, retention);
     }
 
     public PoolSettings withMaxTasksPerWorker(long n) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                n, drainTimeout);
+                n, drainTimeout, retention);
     }
 
     public PoolSettings withDrainTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, d);
+                maxTasksPerWorker, d, retention);
     }
 }

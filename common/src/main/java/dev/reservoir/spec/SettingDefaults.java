@@ -32,6 +32,22 @@ public final class SettingDefaults {
     public static final String MAX_ATTEMPTS = "3";
     public static final int MAX_ATTEMPTS_MAX = 100;
 
+    // Retention: what a pool keeps in Redis after a task ends (docs/operations.md, "Sizing Redis").
+    public static final String RESULT_TTL = "24h";
+    /** Results live in per-minute buckets: a shorter life would end a bucket before it is full. */
+    public static final String RESULT_TTL_MIN = "1m";
+    public static final String RESULT_TTL_MAX = "168h";
+    public static final String MAX_RESULTS = "1000000";
+    public static final long MAX_RESULTS_MIN = 1000;
+    public static final long MAX_RESULTS_MAX = 1_000_000_000;
+    public static final String DEAD_LETTER_TTL = "168h";
+    public static final String DEAD_LETTER_TTL_MIN = "1m";
+    public static final String DEAD_LETTER_TTL_MAX = "8760h";
+    public static final String MAX_DEAD_LETTERS = "100000";
+    /** XADD MAXLEN ~ trims whole stream nodes (100 entries each): a smaller cap would not hold. */
+    public static final long MAX_DEAD_LETTERS_MIN = 100;
+    public static final long MAX_DEAD_LETTERS_MAX = 100_000_000;
+
     public static final String DISPATCH = "SharedQueue";
     public static final String DISPATCH_PATTERN = "^(SharedQueue|RoundRobin|Random)$";
     public static final String MAX_TASKS_PER_WORKER = "0";

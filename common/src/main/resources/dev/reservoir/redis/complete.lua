@@ -6,20 +6,23 @@
 -- entries are not deleted here (XDEL costs more than the rest of the work); trim.lua removes them
 -- in bulk.
 -- KEYS[1] tasks stream, KEYS[2] dead-letter stream, KEYS[3] stats hash, KEYS[4] result bucket hash,
---   KEYS[5] result bucket index (sorted set), KEYS[5+r] reply stream r
+--   KEYS[5] result bucket index (sorted set), KEYS[6] result bucket sizes (hash), KEYS[6+r] reply stream r
 -- ARGV[1] group, ARGV[2] consumer, ARGV[3] result TTL (ms), ARGV[4] reply TTL (ms),
 --   ARGV[5] dead-letter approximate max length, ARGV[6] bucket number (index score),
 --   ARGV[7] lowest and ARGV[8] highest stream id of the batch, ARGV[9] n outcomes,
---   ARGV[10] f failed outcomes, ARGV[11] g groups,
+--   ARGV[10] f failed outcomes, ARGV[11] g groups, ARGV[12] reply stream approximate max length,
 --   then the n stream ids (outcome i = stream id i),
 --   then per group: reply stream number r (0: none) and its size c,
 --   then per outcome, group after group: task id, encoded outcome,
 --   then per failed outcome: outcome number, field count, dead-letter fields...
+-- A reply stream is bounded twice (dev.reservoir.protocol.ReplyStreams): by length (MAXLEN ~), and in
+-- time: its TTL is set only by the write that creates it, and renewed only by its reader, so outcomes
+-- for a client that went away do not keep its stream alive.
 -- Returns the numbers of the outcomes skipped (no longer owned by this consumer); usually empty.
 local group = ARGV[1]
 local resultTtl = tonumber(ARGV[3])
 local n, f, g = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
-local sid0 = 12
+local sid0 = 13
 local groups0 = sid0 + n
 local pairs0 = groups0 + 2 * g
 local dead0 = pairs0 + 2 * n
@@ -38,21 +41,26 @@ for i = 1, n do
     skipped[#skipped + 1] = i
   end
 end
-local function finishBucket()
+local function addReply(key, from, to)
+  redis.call('XADD', key, 'MAXLEN', '~', ARGV[12], '*', unpack(ARGV, from, to))
+  if redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, ARGV[4]) end
+end
+local function finishBucket(results)
   -- Every result lives at least the TTL after it was written; never shorten a bucket's life.
   if redis.call('PTTL', KEYS[4]) < resultTtl then redis.call('PEXPIRE', KEYS[4], resultTtl) end
   redis.call('ZADD', KEYS[5], 'NX', ARGV[6], KEYS[4])
+  -- counted per bucket so that prune-results.lua bounds the results kept by count cheaply
+  redis.call('HINCRBY', KEYS[6], KEYS[4], results)
 end
 if #skipped == 0 and n <= 1000 then
   -- The usual case: everything is still ours, and the arguments are laid out to be passed on as they are.
   redis.call('HSET', KEYS[4], unpack(ARGV, pairs0, dead0 - 1))
-  finishBucket()
+  finishBucket(n)
   local at = pairs0
   for j = 0, g - 1 do
     local r, c = tonumber(ARGV[groups0 + 2 * j]), tonumber(ARGV[groups0 + 2 * j + 1])
     if r > 0 then
-      redis.call('XADD', KEYS[5 + r], '*', unpack(ARGV, at, at + 2 * c - 1))
-      redis.call('PEXPIRE', KEYS[5 + r], ARGV[4])
+      addReply(KEYS[6 + r], at, at + 2 * c - 1)
     end
     at = at + 2 * c
   end
@@ -85,12 +93,12 @@ elseif #skipped < n then
       at = at + 2
     end
     if r > 0 and #rep > 0 then
-      sliced('XADD', {KEYS[5 + r], '*'}, rep)
-      redis.call('PEXPIRE', KEYS[5 + r], ARGV[4])
+      sliced('XADD', {KEYS[6 + r], 'MAXLEN', '~', ARGV[12], '*'}, rep)
+      if redis.call('PTTL', KEYS[6 + r]) == -1 then redis.call('PEXPIRE', KEYS[6 + r], ARGV[4]) end
     end
   end
   sliced('HSET', {KEYS[4]}, results)
-  finishBucket()
+  finishBucket(#results / 2)
   sliced('XACK', {KEYS[1], group}, acks)
 end
 local failed, a = 0, dead0

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reservoir.protocol.ErrorTypes;
 import dev.reservoir.protocol.PoolKeys;
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.Task;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.TaskStatus;
+import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.Retention;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +24,8 @@ import redis.clients.jedis.Protocol;
 
 /** The queue scripts against a real redis-server. */
 class PoolQueueTest {
+    /** The defaults: a day of results, at most a million, dead letters for a week, at most 100,000. */
+    static final Retention RETENTION = PoolSettings.defaults().retention();
     static RedisServerProcess redis;
     Jedis jedis;
     PoolQueue queue;
@@ -81,7 +86,7 @@ class PoolQueueTest {
         assertThat(queue.inFlight(jedis)).isZero();
         assertThat(queue.backlog(jedis)).isZero();
         assertThat(jedis.xlen(keys.tasks())).as("acknowledged, not yet trimmed").isEqualTo(1);
-        assertThat(queue.trim(jedis)).isEqualTo(1);
+        assertThat(queue.trim(jedis, RETENTION)).isEqualTo(1);
         assertThat(jedis.xlen(keys.tasks())).isZero();
         assertThat(queue.stats(jedis).get(StatsFields.COMPLETED)).isEqualTo(1);
 
@@ -89,6 +94,53 @@ class PoolQueueTest {
         assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), ok, keys.reply("c1"), "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000)).containsExactly(false);
         assertThat(jedis.xlen(keys.reply("c1"))).isEqualTo(1);
+    }
+
+    /** Submits and claims {@code n} tasks replying to {@code replyKey}, and completes them as w1, one batch each. */
+    private void completeOneByOne(int n, String replyKey, Duration replyTtl) {
+        redis.clients.jedis.Pipeline p = jedis.pipelined();
+        for (int i = 0; i < n; i++) {
+            p.sendCommand(Protocol.Command.XADD, queue.xaddArgs(Task.of("r" + i, "echo", new byte[0], replyKey)));
+        }
+        p.sync();
+        List<StreamEntry> claimed = queue.read(jedis, "w1", n, Duration.ofMillis(100));
+        assertThat(claimed).hasSize(n);
+        for (StreamEntry e : claimed) {
+            String id = Task.fromFields(e.fields()).id();
+            assertThat(queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(e.id(), TaskResult.ok(id, new byte[0], 1, "w1", 1),
+                    replyKey, "echo", null)), Duration.ofMinutes(1), replyTtl, 1000)).containsExactly(true);
+        }
+    }
+
+    @Test
+    void aReplyStreamNobodyReadsIsCappedInLength() {
+        int n = (int) ReplyStreams.MAX_ENTRIES + 2000;
+        completeOneByOne(n, keys.reply("gone"), Duration.ofMinutes(1));
+        // MAXLEN ~ trims whole radix-tree nodes (100 entries by default): a little over the cap, never far
+        assertThat(jedis.xlen(keys.reply("gone"))).isBetween(ReplyStreams.MAX_ENTRIES, ReplyStreams.MAX_ENTRIES + 200);
+        // every outcome is still kept by task id
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.COMPLETED, (long) n);
+        assertThat(queue.result(jedis, "r0")).isNotNull();
+        assertThat(queue.result(jedis, "r" + (n - 1))).isNotNull();
+    }
+
+    @Test
+    void outcomesForAClientThatWentAwayDoNotRenewItsReplyStream() {
+        String reply = keys.reply("gone");
+        completeOneByOne(1, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).as("set by the write that created the stream").isBetween(1L, 60_000L);
+        // most of the TTL has passed, and outcomes keep coming for the client, which no longer reads
+        jedis.pexpire(reply, 3000);
+        jedis.del(keys.tasks()); // a fresh stream for the next tasks
+        queue.ensureGroup(jedis);
+        completeOneByOne(3, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).as("not renewed by later outcomes").isBetween(1L, 3000L);
+        // once it has expired, the next outcome starts a new stream, bounded the same way
+        jedis.del(reply);
+        jedis.del(keys.tasks());
+        queue.ensureGroup(jedis);
+        completeOneByOne(1, reply, Duration.ofMinutes(1));
+        assertThat(jedis.pttl(reply)).isBetween(1L, 60_000L);
     }
 
     @Test
@@ -197,9 +249,80 @@ class PoolQueueTest {
         assertThat(queue.result(jedis, "o1").valueAsString()).isEqualTo("old");
 
         jedis.del(oldBucket); // expired
-        queue.trim(jedis);
+        queue.trim(jedis, RETENTION);
         assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).doesNotContain(oldBucket).hasSize(10);
         assertThat(queue.result(jedis, "o1")).isNull();
+    }
+
+    /** Writes a bucket of {@code results} results as complete.lua would have, {@code minutesAgo} minutes ago. */
+    private String bucketOf(int minutesAgo, int results) {
+        long at = System.currentTimeMillis() - minutesAgo * PoolKeys.RESULT_BUCKET_MS;
+        String bucket = keys.resultBucket(at);
+        Map<String, String> fields = new java.util.HashMap<>();
+        for (int i = 0; i < results; i++) {
+            fields.put("old" + minutesAgo + "-" + i, "ok - 1 1 1 w\n");
+        }
+        jedis.hset(bucket, fields);
+        jedis.zadd(keys.resultIndex(), PoolKeys.resultBucketNumber(at), bucket);
+        jedis.hincrBy(keys.resultSizes(), bucket, results);
+        return bucket;
+    }
+
+    @Test
+    void trimDropsTheOldestResultsBeyondMaxResultsButNeverTheNewestBucket() {
+        String oldest = bucketOf(5, 600);
+        String older = bucketOf(4, 600);
+        String old = bucketOf(3, 600);
+        // and the current minute's results, written by complete.lua, which counts them per bucket
+        completeOneByOne(3, keys.reply("c1"), Duration.ofMinutes(1));
+        String current = jedis.zrevrange(keys.resultIndex(), 0, 0).getFirst();
+        assertThat(jedis.hget(keys.resultSizes(), current)).isEqualTo("3");
+
+        Retention small = new Retention(Duration.ofHours(24), 1000, Duration.ofHours(24), 100_000);
+        queue.trim(jedis, small);
+        // 1803 results: the two oldest buckets go (603 left); the bucket being written always stays
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).containsExactly(old, current);
+        assertThat(jedis.exists(oldest) || jedis.exists(older)).as("dropped buckets are deleted").isFalse();
+        assertThat(jedis.hkeys(keys.resultSizes())).containsExactlyInAnyOrder(old, current);
+        assertThat(queue.result(jedis, "old5-0")).isNull();
+        assertThat(queue.result(jedis, "old3-0")).isNotNull();
+        assertThat(queue.result(jedis, "r2")).isNotNull();
+
+        // a bound below one minute of results keeps just that minute
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1, Duration.ofHours(24), 100_000));
+        assertThat(jedis.zrange(keys.resultIndex(), 0, -1)).containsExactly(current);
+        assertThat(queue.result(jedis, "r0")).isNotNull();
+    }
+
+    @Test
+    void trimDropsDeadLettersOlderThanTheirTtl() {
+        long now = System.currentTimeMillis();
+        // 300 dead letters two hours old, then one from now: MINID ~ drops whole stream nodes (100 entries)
+        for (int i = 0; i < 300; i++) {
+            jedis.sendCommand(Protocol.Command.XADD, keys.dead(), (now - 7_200_000) + "-" + i, "id", "old" + i);
+        }
+        jedis.sendCommand(Protocol.Command.XADD, keys.dead(), "*", "id", "new");
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(3), 100_000));
+        assertThat(jedis.xlen(keys.dead())).as("within its TTL: kept").isEqualTo(301);
+        queue.trim(jedis, new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(1), 100_000));
+        assertThat(jedis.xlen(keys.dead())).as("at most one node of expired ones left").isBetween(1L, 101L);
+        var last = jedis.xrevrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null, 1);
+        assertThat(last.getFirst().getFields()).containsEntry("id", "new");
+    }
+
+    @Test
+    void aDeadLetterKeepsABoundedPrefixOfItsPayload() {
+        queue.submit(jedis, task("big"));
+        StreamEntry entry = queue.read(jedis, "w1", 10, Duration.ofMillis(100)).getFirst();
+        byte[] payload = new byte[10 * 1024];
+        java.util.Arrays.fill(payload, (byte) 'p');
+        TaskResult failed = TaskResult.failed("big", ErrorTypes.HANDLER_ERROR, "boom", 3, "w1", 1);
+        queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(entry.id(), failed, keys.reply("c1"), "fail", payload)),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+        Map<String, String> fields = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null).getFirst().getFields();
+        assertThat(fields.get("payload")).hasSize(Results.DEAD_LETTER_PAYLOAD_PREFIX).isEqualTo("p".repeat(1024));
+        assertThat(fields).containsEntry("payload_bytes", "10240").containsEntry("error_message", "boom");
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.DEAD_LETTERED, 1L);
     }
 
     @Test
@@ -212,7 +335,8 @@ class PoolQueueTest {
         var dead = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null);
         assertThat(dead).hasSize(1);
         Map<String, String> fields = dead.getFirst().getFields();
-        assertThat(fields).containsEntry("handler", "fail").containsEntry("payload", "f").containsEntry("error_type", "HandlerError")
+        assertThat(fields).containsEntry("handler", "fail").containsEntry("payload", "f").containsEntry("payload_bytes", "1")
+                .containsEntry("error_type", "HandlerError")
                 .containsEntry("error_message", "boom").containsEntry("attempts", "3");
         assertThat(queue.stats(jedis).get(StatsFields.DEAD_LETTERED)).isEqualTo(1);
     }
@@ -250,12 +374,81 @@ class PoolQueueTest {
         }
         // the owner renews y only: x can be reclaimed, y cannot
         assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(1).id()))).isEmpty();
-        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 10);
+        List<StreamEntry> reclaimed = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 10, PoolQueue.Reclaimed.START).entries();
         assertThat(reclaimed).extracting(StreamEntry::id).containsExactly(claimed.get(0).id());
         assertThat(reclaimed.getFirst().deliveries()).isEqualTo(2);
         // the old owner learns it lost x
         assertThat(queue.renew(jedis, "dead-worker", List.of(claimed.get(0).id(), claimed.get(1).id())))
                 .containsExactly(claimed.get(0).id());
+    }
+
+    /** Sets a claim's idle time to a minute, as if its owner had stopped renewing it (no waiting, no delivery counted). */
+    private void leaveUnrenewed(String owner, String streamId) {
+        jedis.sendCommand(Protocol.Command.XCLAIM, keys.tasks(), PoolKeys.GROUP, owner, "0", streamId, "IDLE", "60000", "JUSTID");
+    }
+
+    /**
+     * Reclaims with {@code count} free slots, passing the cursor on, at most {@code calls} times; stops once
+     * {@code wanted} tasks came back.
+     */
+    private List<StreamEntry> reclaimWalking(String consumer, int count, int calls, int wanted) {
+        List<StreamEntry> all = new java.util.ArrayList<>();
+        String cursor = PoolQueue.Reclaimed.START;
+        for (int i = 0; i < calls && all.size() < wanted; i++) {
+            PoolQueue.Reclaimed r = queue.reclaim(jedis, consumer, Duration.ofSeconds(30), count, cursor);
+            all.addAll(r.entries());
+            cursor = r.cursor();
+        }
+        return all;
+    }
+
+    @Test
+    void reclaimReachesADeadClaimBehindRenewedOnesWithOneFreeSlot() {
+        // 20 claims of a live worker, renewed all along, ahead of one claim of a dead worker.
+        for (int i = 0; i < 21; i++) {
+            queue.submit(jedis, task("t" + i));
+        }
+        assertThat(queue.read(jedis, "live", 20, Duration.ofMillis(100))).hasSize(20);
+        StreamEntry dead = queue.read(jedis, "dead", 1, Duration.ofMillis(100)).getFirst();
+        leaveUnrenewed("dead", dead.id());
+        for (int count : new int[] {1, 2}) {
+            List<StreamEntry> reclaimed = reclaimWalking("w" + count, count, 3, 1);
+            assertThat(reclaimed).as("reclaimed with %d free slot(s) within 3 calls", count).extracting(StreamEntry::id)
+                    .containsExactly(dead.id());
+            leaveUnrenewed("w" + count, dead.id()); // abandoned again, for the next round
+        }
+        // exactly one outcome per task: the live worker's claims were left alone
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry("live", 20L);
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.RECLAIMED, 2L);
+    }
+
+    @Test
+    void reclaimWalksAPendingListLongerThanAPageAndStartsOverAtItsEnd() {
+        int renewed = 2 * TaskClaims.RECLAIM_PAGE + 100;
+        for (int i = 0; i < renewed + 2; i++) {
+            queue.submit(jedis, task("t" + i));
+        }
+        assertThat(queue.read(jedis, "live", renewed, Duration.ofMillis(100))).hasSize(renewed);
+        List<StreamEntry> abandoned = queue.read(jedis, "dead", 2, Duration.ofMillis(100));
+        abandoned.forEach(e -> leaveUnrenewed("dead", e.id()));
+
+        // one slot free: the two abandoned claims, at the end of the list, come back one per call, none skipped
+        String cursor = PoolQueue.Reclaimed.START;
+        List<String> reclaimed = new java.util.ArrayList<>();
+        int calls = 0;
+        while (reclaimed.size() < 2 && calls < 10) {
+            PoolQueue.Reclaimed r = queue.reclaim(jedis, "w2", Duration.ofSeconds(30), 1, cursor);
+            assertThat(r.entries()).as("at most the free slots").hasSizeLessThanOrEqualTo(1);
+            r.entries().forEach(e -> reclaimed.add(e.id()));
+            cursor = r.cursor();
+            calls++;
+        }
+        assertThat(reclaimed).containsExactly(abandoned.get(0).id(), abandoned.get(1).id());
+        assertThat(calls).as("pages to walk + one call per claim").isLessThanOrEqualTo(4);
+        assertThat(cursor).as("the walk reached the end of the list: the next one starts over").isEqualTo(PoolQueue.Reclaimed.START);
+        // a second walk finds nothing left idle
+        assertThat(reclaimWalking("w2", 1, 3, 1)).isEmpty();
+        assertThat(queue.inFlightByConsumer(jedis)).containsEntry("live", (long) renewed).containsEntry("w2", 2L);
     }
 
     @Test
@@ -289,13 +482,13 @@ class PoolQueueTest {
         // complete the second claimed entry only: the first is still claimed, three are waiting
         queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(1).id(), ok, null, "echo", null)),
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
-        assertThat(queue.trim(jedis)).isZero();
+        assertThat(queue.trim(jedis, RETENTION)).isZero();
         assertThat(jedis.xlen(keys.tasks())).isEqualTo(6);
         assertThat(queue.backlog(jedis)).isEqualTo(3);
         // complete the first: the two leading acknowledged entries go, the third (claimed) stays
         queue.complete(jedis, "w1", List.of(new PoolQueue.Outcome(claimed.get(0).id(), TaskResult.ok("k0", new byte[0], 1, "w1", 1),
                 null, "echo", null)), Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
-        assertThat(queue.trim(jedis)).isEqualTo(2);
+        assertThat(queue.trim(jedis, RETENTION)).isEqualTo(2);
         assertThat(jedis.xlen(keys.tasks())).isEqualTo(4);
         assertThat(queue.inFlight(jedis)).isEqualTo(1);
         assertThat(queue.backlog(jedis)).isEqualTo(3);

@@ -27,17 +27,20 @@ class PoolSettingsTest {
         assertThat(d.dispatch()).isEqualTo(Dispatch.SharedQueue);
         assertThat(d.maxTasksPerWorker()).isZero();
         assertThat(d.drainTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.retention()).isEqualTo(new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(168), 100_000));
     }
 
     @Test
     void theEnvironmentRoundTrips() {
         PoolSettings s = new PoolSettings(12, ThreadMode.VIRTUAL, 0, 1 << 20, 40, 400, Duration.ofMillis(1500), 7, Dispatch.RoundRobin,
-                5000, Duration.ofMinutes(2));
+                5000, Duration.ofMinutes(2), new Retention(Duration.ofMinutes(90), 5000, Duration.ofHours(48), 700));
         List<String> problems = new ArrayList<>();
         assertThat(PoolSettings.fromEnv(s.toEnv(), problems)).isEqualTo(s);
         assertThat(problems).isEmpty();
         assertThat(s.toEnv()).containsEntry("RESERVOIR_MEMORY_BLOCK_SIZE", "1Mi").containsEntry("RESERVOIR_VISIBILITY_TIMEOUT", "1500ms")
-                .containsEntry("RESERVOIR_THREAD_MODE", "virtual").containsEntry("RESERVOIR_DISPATCH", "RoundRobin");
+                .containsEntry("RESERVOIR_THREAD_MODE", "virtual").containsEntry("RESERVOIR_DISPATCH", "RoundRobin")
+                .containsEntry("RESERVOIR_RESULT_TTL", "90m").containsEntry("RESERVOIR_MAX_RESULTS", "5000")
+                .containsEntry("RESERVOIR_DEAD_LETTER_TTL", "48h").containsEntry("RESERVOIR_MAX_DEAD_LETTERS", "700");
         PoolSettings derived = PoolSettings.defaults();
         assertThat(derived.toEnv()).doesNotContainKeys("RESERVOIR_MEMORY_BLOCKS", "RESERVOIR_MEMORY_MAX_BLOCKS");
         assertThat(PoolSettings.fromEnv(derived.toEnv(), problems)).isEqualTo(derived);
@@ -46,7 +49,7 @@ class PoolSettingsTest {
     @Test
     void everySettingWithAWorkerVariableIsCarried() {
         PoolSettings s = new PoolSettings(2, ThreadMode.PLATFORM, 3, 4096, 17, 18, Duration.ofSeconds(9), 2, Dispatch.Random, 1,
-                Duration.ZERO);
+                Duration.ZERO, new Retention(Duration.ofHours(1), 1000, Duration.ofHours(1), 100));
         for (Setting setting : Setting.values()) {
             if (setting.env() != null) {
                 assertThat(s.toEnv()).as(setting.name()).containsKey(setting.env());

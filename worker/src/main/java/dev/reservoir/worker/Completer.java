@@ -1,5 +1,6 @@
 package dev.reservoir.worker;
 
+import dev.reservoir.protocol.ReplyStreams;
 import dev.reservoir.protocol.StatsFields;
 import dev.reservoir.protocol.TaskResult;
 import dev.reservoir.protocol.WorkerState;
@@ -40,8 +41,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class Completer {
     private static final Logger LOG = Logger.getLogger(Completer.class.getName());
-    private static final Duration REPLY_TTL = Duration.ofHours(1);
-    private static final long DEAD_LETTER_MAX_LEN = 100_000;
     static final int BATCH = 256;
 
     private final WorkerConfig config;
@@ -201,7 +200,7 @@ final class Completer {
             }
             if (!outcomes.isEmpty()) {
                 boolean[] written = queue.complete(jedis, config.workerId(), outcomes.stream().map(Write::outcome).toList(),
-                        config.resultTtl(), REPLY_TTL, DEAD_LETTER_MAX_LEN);
+                        config.retention().resultTtl(), ReplyStreams.TTL, config.retention().maxDeadLetters());
                 int ok = 0;
                 for (int i = 0; i < written.length; i++) {
                     Write w = outcomes.get(i);

@@ -72,6 +72,8 @@ final class Fetcher {
     private int withheld;
     /** Tasks claimed since start (for maxTasksPerWorker). Fetcher thread only. */
     private long claimed;
+    /** Where the next reclaim goes on in the group's pending list, so successive reclaims walk all of it. Fetcher thread only. */
+    private String reclaimCursor = PoolQueue.Reclaimed.START;
     /** True while the last Redis call succeeded (readiness). Written by the fetcher thread only; volatile for readers. */
     private volatile boolean consuming;
 
@@ -122,6 +124,10 @@ final class Fetcher {
                 if (jedis == null) {
                     jedis = config.redis().connectFlushing("reservoir-fetch-" + config.workerId(), Duration.ofSeconds(15));
                     queue.ensureGroup(jedis);
+                    String memoryProblem = queue.redisMemoryProblem(jedis); // docs/operations.md, "Full Redis"
+                    if (memoryProblem != null) {
+                        LOG.warning(memoryProblem);
+                    }
                     if (!lifecycle.advanceTo(WorkerState.RUNNING) && lifecycle.state() != WorkerState.RUNNING) {
                         continue; // a drain began during start-up: the loop's check ends claiming
                     }
@@ -167,7 +173,10 @@ final class Fetcher {
                     long now = System.currentTimeMillis();
                     if (now - lastReclaim >= reclaimEvery) {
                         lastReclaim = now;
-                        entries = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits);
+                        PoolQueue.Reclaimed reclaimed = queue.reclaim(jedis, config.workerId(), config.visibilityTimeout(), permits,
+                                reclaimCursor);
+                        reclaimCursor = reclaimed.cursor();
+                        entries = reclaimed.entries();
                         if (!entries.isEmpty()) {
                             metrics.reclaimed.increment(entries.size());
                             LOG.info("reclaimed " + entries.size() + " task(s) left idle for " + config.visibilityTimeout().toMillis() + "ms by other workers");

@@ -25,7 +25,8 @@ import redis.clients.jedis.exceptions.JedisException;
  *       reclaims a task that is still running here;</li>
  *   <li>interrupts tasks past their timeout (every 100 ms);</li>
  *   <li>publishes the heartbeat every heartbeatInterval;</li>
- *   <li>trims acknowledged entries off the stream in bulk, every second (complete.lua leaves them);</li>
+ *   <li>trims acknowledged entries off the stream in bulk, and applies the pool's retention to results and dead
+ *       letters, every second (complete.lua leaves them);</li>
  *   <li>ticks the metrics' coarse clock.</li>
  * </ul>
  *
@@ -197,7 +198,7 @@ final class Housekeeper {
 
     private void trimStream() {
         try (Jedis jedis = redis.getResource()) {
-            queue.trim(jedis);
+            queue.trim(jedis, config.retention());
         } catch (RuntimeException e) {
             metrics.redisErrors.increment();
             LOG.fine("could not trim the stream: " + e.getMessage());

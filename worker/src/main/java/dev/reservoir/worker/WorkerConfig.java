@@ -7,6 +7,7 @@ import dev.reservoir.protocol.Quantities;
 import dev.reservoir.redis.RedisEndpoint;
 import dev.reservoir.spec.Dispatch;
 import dev.reservoir.spec.PoolSettings;
+import dev.reservoir.spec.Retention;
 import dev.reservoir.spec.ThreadMode;
 import dev.reservoir.worker.memory.LeakDetection;
 import java.lang.management.ManagementFactory;
@@ -37,7 +38,6 @@ public record WorkerConfig(
         Duration memoryWait,
         LeakDetection leakDetection,
         Duration taskTimeout,
-        Duration resultTtl,
         int httpPort,
         Path handlersDir,
         Duration heartbeatInterval) {
@@ -89,14 +89,13 @@ public record WorkerConfig(
         Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
         Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
-        Duration resultTtl = r.duration(RESULT_TTL, Duration.ofHours(24));
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
         Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, resultTtl, httpPort,
+        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, httpPort,
                 Path.of(handlersDir), heartbeat);
     }
 
@@ -145,6 +144,11 @@ public record WorkerConfig(
 
     public Dispatch dispatch() {
         return settings.dispatch();
+    }
+
+    /** What the pool keeps after its tasks end: results and dead letters, by count and by age. */
+    public Retention retention() {
+        return settings.retention();
     }
 
     /** Claim slots: threads plus prefetch. The worker never holds more claimed tasks than this. */
