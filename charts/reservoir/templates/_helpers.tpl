@@ -91,8 +91,9 @@ uses (docs/kubernetes.md, "Security model"); no wildcard anywhere.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# Read the Redis password named by spec.queue.redis.passwordSecretRef (one get by name; no list/watch).
+# get: the Redis password named by spec.queue.redis.passwordSecretRef and each pool's worker token (one get
+# by name; no list/watch). create: the worker token Secret "<pool>-worker-token", once per pool.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["get", "create"]
 {{- end -}}

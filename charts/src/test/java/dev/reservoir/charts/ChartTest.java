@@ -21,7 +21,7 @@ class ChartTest {
             "reservoir.dev/workerpools/finalizers", Set.of("update"),
             "/pods", Set.of("get", "list", "watch", "create", "patch", "delete"),
             "/events", Set.of("create"),
-            "/secrets", Set.of("get"));
+            "/secrets", Set.of("get", "create"));
     static final Map<String, Set<String>> LEADER_ELECTION_VERBS = Map.of(
             "coordination.k8s.io/leases", Set.of("get", "create", "update", "patch"));
 
@@ -137,6 +137,40 @@ class ChartTest {
         Helm.Result badPolicy = Helm.run(List.of("lint", "--strict", Helm.CHART.toString(), "--set", "operator.image.pullPolicy=Sometimes"));
         assertThat(badPolicy.exitCode()).isNotZero();
         assertThat(badPolicy.stdout() + badPolicy.stderr()).contains("pullPolicy");
+    }
+
+    @Test
+    void workerNetworkPolicyAdmitsOnlyTheOperatorAndPrometheusInEachWatchedNamespace() {
+        assertThat(kinds(Helm.objects(Helm.template()))).as("off by default").doesNotContain("NetworkPolicy");
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "watchNamespaces={team-a,team-b}",
+                "--set", "workers.networkPolicy.enabled=true",
+                "--set", "workers.networkPolicy.prometheus.namespaceSelector.matchLabels.team=observability",
+                "--set", "workers.networkPolicy.prometheus.podSelector.matchLabels.app=prom"));
+        List<Map<String, Object>> policies = ofKind(objects, "NetworkPolicy");
+        assertThat(policies).extracting(ChartTest::namespace).containsExactlyInAnyOrder("team-a", "team-b");
+        Map<String, Object> operatorPodLabels = map(get(deployment(objects, "operator"), "spec.template.metadata.labels"));
+        for (Map<String, Object> policy : policies) {
+            // the labels the operator puts on every worker pod (PoolLabels.selectorLabels)
+            assertThat(map(get(policy, "spec.podSelector.matchLabels"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                    "app.kubernetes.io/name", "reservoir-worker", "app.kubernetes.io/managed-by", "reservoir-operator"));
+            assertThat(strings(get(policy, "spec.policyTypes"))).containsExactly("Ingress");
+            List<Map<String, Object>> ingress = maps(get(policy, "spec.ingress"));
+            assertThat(ingress).hasSize(2).allSatisfy(rule -> {
+                assertThat(maps(rule.get("ports"))).singleElement().satisfies(p -> assertThat(p).containsEntry("port", "http"));
+                assertThat(maps(rule.get("from"))).singleElement().satisfies(peer -> assertThat(peer).containsKeys("namespaceSelector", "podSelector"));
+            });
+            Map<String, Object> operator = maps(ingress.get(0).get("from")).getFirst();
+            assertThat(map(get(operator, "namespaceSelector.matchLabels"))).containsExactly(Map.entry("kubernetes.io/metadata.name", "reservoir-system"));
+            Map<String, Object> operatorSelector = map(get(operator, "podSelector.matchLabels"));
+            assertThat(operatorPodLabels).as("the operator's pods match the rule").containsAllEntriesOf(operatorSelector);
+            assertThat(operatorSelector).containsEntry("app.kubernetes.io/component", "operator");
+            Map<String, Object> prometheus = maps(ingress.get(1).get("from")).getFirst();
+            assertThat(map(get(prometheus, "namespaceSelector.matchLabels"))).containsEntry("team", "observability");
+            assertThat(map(get(prometheus, "podSelector.matchLabels"))).containsEntry("app", "prom");
+        }
+        Helm.Result allNamespaces = Helm.run(List.of("template", "r", Helm.CHART.toString(), "--set", "workers.networkPolicy.enabled=true"));
+        assertThat(allNamespaces.exitCode()).isNotZero();
+        assertThat(allNamespaces.stderr()).contains("workers.networkPolicy.enabled needs watchNamespaces");
     }
 
     @Test

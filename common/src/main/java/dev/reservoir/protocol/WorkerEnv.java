@@ -29,6 +29,11 @@ public final class WorkerEnv {
     public static final String MAX_TASKS_PER_WORKER = "RESERVOIR_MAX_TASKS_PER_WORKER";
     public static final String DRAIN_TIMEOUT = "RESERVOIR_DRAIN_TIMEOUT";
     public static final String HTTP_PORT = "RESERVOIR_HTTP_PORT";
+    /**
+     * Bearer token that {@code POST /drain} and {@code GET /status} require; on Kubernetes from the pool's
+     * {@code <pool>-worker-token} Secret (valueFrom.secretKeyRef). Unset: those two answer loopback callers only.
+     */
+    public static final String HTTP_TOKEN = "RESERVOIR_HTTP_TOKEN";
     public static final String HANDLERS_DIR = "RESERVOIR_HANDLERS_DIR";
     public static final String HEARTBEAT_INTERVAL = "RESERVOIR_HEARTBEAT_INTERVAL";
     public static final String DISPATCH = "RESERVOIR_DISPATCH";

@@ -1,80 +1,464 @@
 package dev.reservoir.worker;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.SequencedSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
- * The worker's operations endpoint (JDK HTTP server: five routes need no framework):
- * {@code GET /live} (200 until a fatal error), {@code GET /ready} (200 only while consuming, and never after a fatal error),
- * {@code GET /metrics} (Prometheus text), {@code GET /status} (the heartbeat as text),
+ * The worker's operations endpoint, HTTP/1.1 with one request per connection:
+ * {@code GET /live} (200 until a fatal error), {@code GET /ready} (200 only while consuming, and never after a
+ * fatal error), {@code GET /metrics} (Prometheus text), {@code GET /status} (the heartbeat as text),
  * {@code POST /drain} (start draining; the preStop hook and the operator use it).
+ *
+ * <p><b>Who may call what.</b> {@code /live}, {@code /ready} and {@code /metrics} answer anyone who reaches
+ * the port (kubelet probes, Prometheus); they tell health and counters, nothing else. {@code POST /drain}
+ * and {@code GET /status} answer only the operator: with a token configured ({@code RESERVOIR_HTTP_TOKEN}, from
+ * the pool's Secret) the request must carry {@code Authorization: Bearer <token>}, else 401; with none (local
+ * mode, a bare worker) only loopback callers, else 403.
+ *
+ * <p><b>Why not the JDK's HttpServer.</b> It reads a request's line and headers on its executor's thread, in
+ * blocking mode and with no deadline by default, so each connection that stalls mid-header holds a thread and
+ * the probes queue behind it. Here nothing blocks on a client:
+ * <ol>
+ *   <li>One selector thread ({@code reservoir-http}) accepts, reads request heads and writes answers, all
+ *       non-blocking: a connection that sends nothing costs a buffer and a file descriptor, never a thread.</li>
+ *   <li>Each connection has {@code requestTimeout} from its accept to finish its head and again from then to
+ *       take its whole answer; past either it is closed.</li>
+ *   <li>At most {@link #MAX_CONNECTIONS} are open. A new one beyond that evicts the oldest connection still
+ *       reading its head (slow or idle: it has had its chance), so a probe always gets in; when every open
+ *       connection is already being answered, the new one is closed at once.</li>
+ *   <li>{@code /live} and {@code /ready} are answered on the selector thread (two volatile reads), so no
+ *       handler, however slow, delays them.</li>
+ *   <li>{@code /metrics}, {@code /status} and {@code /drain} run on {@link #HANDLER_THREADS} threads with a
+ *       queue of {@link #HANDLER_QUEUE}; beyond that the answer is 503.</li>
+ *   <li>A head is at most {@link #MAX_HEAD_BYTES}; a longer one gets 431.</li>
+ * </ol>
+ * An {@link Error} on either kind of thread goes to the worker's fatal-error policy (its thread factories).
  */
 final class HttpEndpoint {
-    private final HttpServer server;
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    static final int MAX_CONNECTIONS = 64;
+    static final int HANDLER_THREADS = 2;
+    static final int HANDLER_QUEUE = 16;
+    static final int MAX_HEAD_BYTES = 8 * 1024;
+    private static final long SELECT_TICK_MILLIS = 100;
+    private static final Logger LOG = Logger.getLogger(HttpEndpoint.class.getName());
 
-    private HttpEndpoint(HttpServer server) {
-        this.server = server;
+    /** One accepted connection. Touched only by the selector thread, except {@code answerReady} (handed over through {@link #answered}). */
+    private static final class Connection {
+        final SocketChannel channel;
+        final SelectionKey key;
+        final ByteBuffer head = ByteBuffer.allocate(MAX_HEAD_BYTES);
+        /** When this connection is closed: {@code requestTimeout} after its accept, then again after its head and after its answer is known. */
+        long deadlineNanos;
+        /** True once the head is complete: from then the connection waits for, or takes, its answer. */
+        boolean headDone;
+        /** The answer being written; null until it is known. */
+        ByteBuffer answer;
+
+        Connection(SocketChannel channel, SelectionKey key, long deadlineNanos) {
+            this.channel = channel;
+            this.key = key;
+            this.deadlineNanos = deadlineNanos;
+        }
     }
 
-    static HttpEndpoint start(int port, Worker worker) {
+    private record Request(String method, String path, String authorization, boolean loopback) {
+    }
+
+    private record Answered(Connection connection, byte[] answer) {
+    }
+
+    private final Worker worker;
+    private final HttpToken token;
+    private final long requestTimeoutNanos;
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final ThreadPoolExecutor handlers;
+    /** Open connections in accept order. Selector thread only. */
+    private final SequencedSet<Connection> connections = new LinkedHashSet<>();
+    /** Answers computed on handler threads, for the selector thread to write. */
+    private final Queue<Answered> answered = new ConcurrentLinkedQueue<>();
+    private final Thread selectorThread;
+    /** Set by {@link #stop}; the selector thread ends when it sees it. */
+    private volatile boolean stopping;
+
+    private HttpEndpoint(int port, Worker worker, HttpToken token, Duration requestTimeout, ThreadFactory selectorThreads,
+            ThreadFactory handlerThreads) throws IOException {
+        this.worker = worker;
+        this.token = token;
+        this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.selector = Selector.open();
+        this.server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.bind(new InetSocketAddress(port), MAX_CONNECTIONS);
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(HANDLER_QUEUE), handlerThreads, new ThreadPoolExecutor.AbortPolicy());
+        this.selectorThread = selectorThreads.newThread(this::selectLoop);
+    }
+
+    /**
+     * Listens on {@code port} (0: any free port) on every interface.
+     *
+     * @param token null: no token configured, so drain and status answer loopback callers only
+     */
+    static HttpEndpoint start(int port, Worker worker, HttpToken token, Duration requestTimeout, ThreadFactory selectorThreads,
+            ThreadFactory handlerThreads) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
-            server.createContext("/live", ex -> {
-                boolean live = worker.isLive();
-                respond(ex, live ? 200 : 503, live ? "live\n" : "not live: " + fatalError(worker) + "\n");
-            });
-            server.createContext("/ready", ex -> {
-                boolean ready = worker.isReady();
-                respond(ex, ready ? 200 : 503, ready ? "ready\n"
-                        : "not ready: " + (worker.isLive() ? worker.state() : worker.state() + ", " + fatalError(worker)) + "\n");
-            });
-            server.createContext("/metrics", ex -> respond(ex, 200, worker.scrapeMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
-            server.createContext("/status", ex -> respond(ex, 200, worker.heartbeat().toFields().toString() + "\n"));
-            server.createContext("/drain", ex -> {
-                if (!"POST".equals(ex.getRequestMethod())) {
-                    respond(ex, 405, "use POST /drain\n");
-                    return;
-                }
-                worker.requestDrain();
-                respond(ex, 202, "draining\n");
-            });
-            server.setExecutor(Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reservoir-http").daemon(true).factory()));
-            server.start();
-            return new HttpEndpoint(server);
+            HttpEndpoint endpoint = new HttpEndpoint(port, worker, token, requestTimeout, selectorThreads, handlerThreads);
+            endpoint.selectorThread.start();
+            return endpoint;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on HTTP port " + port + " (RESERVOIR_HTTP_PORT): " + e.getMessage(), e);
         }
     }
 
-    private static String fatalError(Worker worker) {
+    int port() {
+        try {
+            return ((InetSocketAddress) server.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Closes the port and every connection; answers still being computed are dropped. */
+    void stop() {
+        stopping = true;
+        selector.wakeup();
+        handlers.shutdownNow();
+        if (Thread.currentThread() != selectorThread) {
+            try {
+                selectorThread.join(TimeUnit.NANOSECONDS.toMillis(requestTimeoutNanos));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- selector thread
+
+    private void selectLoop() {
+        try {
+            while (!stopping) {
+                selector.select(SELECT_TICK_MILLIS);
+                Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
+                while (ready.hasNext()) {
+                    SelectionKey key = ready.next();
+                    ready.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                    } else if (key.attachment() instanceof Connection c) {
+                        if (key.isReadable()) {
+                            read(c);
+                        } else if (key.isWritable()) {
+                            write(c);
+                        }
+                    }
+                }
+                for (Answered a; (a = answered.poll()) != null; ) {
+                    startAnswer(a.connection(), a.answer());
+                }
+                expire();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (!stopping) {
+                throw new UncheckedIOException("the HTTP endpoint's selector failed: " + e.getMessage(),
+                        e instanceof IOException io ? io : new IOException(e));
+            }
+        } finally {
+            new ArrayList<>(connections).forEach(this::close);
+            closeQuietly(server);
+            closeQuietly(selector);
+        }
+    }
+
+    private void accept() {
+        SocketChannel channel;
+        while ((channel = acceptOne()) != null) {
+            if (connections.size() >= MAX_CONNECTIONS && !evictOldestReadingHead()) {
+                closeQuietly(channel); // every open connection is being answered: this one would only wait
+                continue;
+            }
+            try {
+                channel.configureBlocking(false);
+                SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+                Connection c = new Connection(channel, key, System.nanoTime() + requestTimeoutNanos);
+                key.attach(c);
+                connections.add(c);
+            } catch (IOException e) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    /** The next pending connection, or null when there is none or accepting failed (out of file descriptors: retried on the next select). */
+    private SocketChannel acceptOne() {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            LOG.warning("cannot accept an HTTP connection: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private boolean evictOldestReadingHead() {
+        for (Connection c : connections) {
+            if (!c.headDone) {
+                close(c);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void read(Connection c) {
+        int n;
+        try {
+            n = c.channel.read(c.head);
+        } catch (IOException e) {
+            close(c);
+            return;
+        }
+        if (n < 0) {
+            close(c);
+            return;
+        }
+        int end = headEnd(c.head);
+        if (end < 0) {
+            if (!c.head.hasRemaining()) {
+                c.headDone = true;
+                startAnswer(c, answer(431, "request head longer than " + MAX_HEAD_BYTES + " bytes\n"));
+            }
+            return;
+        }
+        c.headDone = true;
+        c.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+        c.key.interestOps(0);
+        Request request = parse(c, new String(c.head.array(), 0, end, StandardCharsets.ISO_8859_1));
+        if (request == null) {
+            startAnswer(c, answer(400, "not an HTTP request\n"));
+            return;
+        }
+        route(c, request);
+    }
+
+    /** Answers at once what needs no worker call that could take time; hands the rest to a handler thread. */
+    private void route(Connection c, Request r) {
+        switch (r.path()) {
+            case "/live" -> {
+                boolean live = worker.isLive();
+                startAnswer(c, answer(live ? 200 : 503, live ? "live\n" : "not live: " + fatalError() + "\n"));
+            }
+            case "/ready" -> {
+                boolean ready = worker.isReady();
+                startAnswer(c, answer(ready ? 200 : 503, ready ? "ready\n"
+                        : "not ready: " + (worker.isLive() ? worker.state() : worker.state() + ", " + fatalError()) + "\n"));
+            }
+            case "/metrics" -> handOff(c, () -> answer(200, worker.scrapeMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
+            case "/status" -> {
+                byte[] refused = refusal(r);
+                if (refused != null) {
+                    startAnswer(c, refused);
+                } else {
+                    handOff(c, () -> answer(200, worker.heartbeat().toFields().toString() + "\n"));
+                }
+            }
+            case "/drain" -> {
+                byte[] refused = !"POST".equals(r.method()) ? answer(405, "use POST /drain\n") : refusal(r);
+                if (refused != null) {
+                    startAnswer(c, refused);
+                } else {
+                    handOff(c, () -> {
+                        worker.requestDrain();
+                        return answer(202, "draining\n");
+                    });
+                }
+            }
+            default -> startAnswer(c, answer(404, "no such path: use /live, /ready, /metrics, /status or POST /drain\n"));
+        }
+    }
+
+    /** Null when the caller may use an operator-only route; else the 401 or 403 answer. */
+    private byte[] refusal(Request r) {
+        if (token == null) {
+            return r.loopback() ? null : answer(403, "this worker has no RESERVOIR_HTTP_TOKEN: " + r.path()
+                    + " answers only loopback callers\n");
+        }
+        return token.admits(r.authorization()) ? null
+                : answer(401, "send Authorization: Bearer <the pool's worker token>\n", "text/plain; charset=utf-8",
+                        "WWW-Authenticate: Bearer realm=\"reservoir-worker\"\r\n");
+    }
+
+    private void handOff(Connection c, Supplier<byte[]> handler) {
+        try {
+            handlers.execute(() -> {
+                byte[] answer;
+                try {
+                    answer = handler.get();
+                } catch (RuntimeException e) {
+                    answer = answer(500, "failed: " + e + "\n");
+                }
+                answered.add(new Answered(c, answer));
+                selector.wakeup();
+            });
+        } catch (RejectedExecutionException e) {
+            startAnswer(c, answer(503, "busy: " + (HANDLER_THREADS + HANDLER_QUEUE) + " requests in progress; retry\n"));
+        }
+    }
+
+    private void startAnswer(Connection c, byte[] answer) {
+        if (!c.key.isValid()) {
+            return; // closed meanwhile (expired or evicted)
+        }
+        c.answer = ByteBuffer.wrap(answer);
+        c.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+        c.key.interestOps(SelectionKey.OP_WRITE);
+        write(c);
+    }
+
+    private void write(Connection c) {
+        try {
+            c.channel.write(c.answer);
+        } catch (IOException e) {
+            close(c);
+            return;
+        }
+        if (!c.answer.hasRemaining()) {
+            close(c);
+        }
+    }
+
+    /** Closes every connection whose phase outlasted its deadline. */
+    private void expire() {
+        long now = System.nanoTime();
+        List<Connection> late = new ArrayList<>();
+        for (Connection c : connections) {
+            if (now - c.deadlineNanos > 0) {
+                late.add(c);
+            }
+        }
+        late.forEach(this::close);
+    }
+
+    private void close(Connection c) {
+        connections.remove(c);
+        c.key.cancel();
+        closeQuietly(c.channel);
+    }
+
+    // ---------------------------------------------------------------- parsing and answers
+
+    /** The index just past the blank line that ends the head ({@code CRLF CRLF} or {@code LF LF}), or -1. */
+    private static int headEnd(ByteBuffer head) {
+        byte[] b = head.array();
+        int limit = head.position();
+        for (int i = 1; i < limit; i++) {
+            if (b[i] == '\n' && (b[i - 1] == '\n' || (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n'))) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    /** The request line and the one header that matters, or null when the head is not HTTP. */
+    private static Request parse(Connection c, String head) {
+        String[] lines = head.split("\r?\n");
+        String[] requestLine = lines[0].split(" ");
+        if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
+            return null;
+        }
+        String target = requestLine[1];
+        int query = target.indexOf('?');
+        String path = query < 0 ? target : target.substring(0, query);
+        String authorization = null;
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0 && lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT).equals("authorization")) {
+                authorization = lines[i].substring(colon + 1).strip();
+            }
+        }
+        boolean loopback;
+        try {
+            loopback = c.channel.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
+        } catch (IOException e) {
+            loopback = false;
+        }
+        return new Request(requestLine[0], path, authorization, loopback);
+    }
+
+    private String fatalError() {
         Throwable error = worker.fatalError();
         return "fatal error " + error + " (see the log); replace this worker";
     }
 
-    int port() {
-        return server.getAddress().getPort();
+    private static byte[] answer(int code, String body) {
+        return answer(code, body, "text/plain; charset=utf-8");
     }
 
-    void stop() {
-        server.stop(0);
+    private static byte[] answer(int code, String body, String contentType) {
+        return answer(code, body, contentType, "");
     }
 
-    private static void respond(HttpExchange ex, int code, String body) throws IOException {
-        respond(ex, code, body, "text/plain; charset=utf-8");
-    }
-
-    private static void respond(HttpExchange ex, int code, String body, String contentType) throws IOException {
+    private static byte[] answer(int code, String body, String contentType, String extraHeaders) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+        String head = "HTTP/1.1 " + code + " " + reason(code) + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + bytes.length
+                + "\r\n" + extraHeaders + "Connection: close\r\n\r\n";
+        byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[headBytes.length + bytes.length];
+        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+        System.arraycopy(bytes, 0, all, headBytes.length, bytes.length);
+        return all;
+    }
+
+    private static String reason(int code) {
+        return switch (code) {
+            case 200 -> "OK";
+            case 202 -> "Accepted";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 431 -> "Request Header Fields Too Large";
+            case 503 -> "Service Unavailable";
+            default -> "Status";
+        };
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to tell the peer
         }
     }
 }

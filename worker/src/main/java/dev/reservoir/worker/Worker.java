@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -96,6 +97,8 @@ public final class Worker implements AutoCloseable {
     private final Object drainLock = new Object();
     /** Guarded by drainLock: true once a drain was started (drain runs once). */
     private boolean drainStarted;
+    /** Set by the first {@link #requestDrain}: later requests start no thread (each POST /drain would otherwise start one). */
+    private final AtomicBoolean drainRequested = new AtomicBoolean();
     /** The last memory pool snapshot and when it was taken; racy on purpose: two threads may both refresh, either snapshot is fine. */
     private volatile MemoryPoolStats lastMemoryStats;
     private volatile long lastMemoryStatsAt;
@@ -170,7 +173,9 @@ public final class Worker implements AutoCloseable {
     /** Starts every room; returns at once. The fetcher connects (and retries) in the background. */
     public synchronized Worker start() {
         if (config.httpPort() >= 0) {
-            http = HttpEndpoint.start(config.httpPort(), this);
+            http = HttpEndpoint.start(config.httpPort(), this, config.httpToken(), HttpEndpoint.REQUEST_TIMEOUT,
+                    roomThread("reservoir-http"), Thread.ofPlatform().name("reservoir-http-handler-", 0).daemon(true)
+                            .uncaughtExceptionHandler(this::fatal).factory());
         }
         runners.start();
         completer.start();
@@ -267,7 +272,9 @@ public final class Worker implements AutoCloseable {
 
     /** Starts a drain in the background (idempotent); used by POST /drain. */
     public void requestDrain() {
-        startDrain("reservoir-drain", true);
+        if (drainRequested.compareAndSet(false, true)) {
+            startDrain("reservoir-drain", true);
+        }
     }
 
     private void startDrain(String threadName, boolean handBackQueuedAtOnce) {

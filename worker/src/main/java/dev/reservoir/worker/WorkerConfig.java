@@ -39,6 +39,7 @@ public record WorkerConfig(
         LeakDetection leakDetection,
         Duration taskTimeout,
         int httpPort,
+        HttpToken httpToken,
         Path handlersDir,
         Duration heartbeatInterval) {
 
@@ -90,12 +91,17 @@ public record WorkerConfig(
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
         Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
+        String token = values.get(HTTP_TOKEN);
+        HttpToken httpToken = token == null || token.isEmpty() ? null : new HttpToken(token);
+        if (httpToken == null && token != null) {
+            problems.add(HTTP_TOKEN + " is set but empty: unset it (drain and status then answer loopback only) or give the pool's token");
+        }
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
         Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, httpPort,
+        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, httpPort, httpToken,
                 Path.of(handlersDir), heartbeat);
     }
 

@@ -58,4 +58,17 @@ class WorkerConfigTest {
         assertThat(c.redis().password()).isEqualTo("s3cret");
         assertThat(c.toString()).doesNotContain("s3cret");
     }
+
+    @Test
+    void httpTokenIsAWorkerSettingThatIsNeverPrinted() {
+        assertThat(WorkerConfig.fromEnvironment(Map.of(), new String[0]).httpToken()).as("unset: loopback-only drain").isNull();
+        WorkerConfig c = WorkerConfig.fromEnvironment(Map.of("RESERVOIR_HTTP_TOKEN", "t0ken-value"), new String[0]);
+        assertThat(c.httpToken().admits("Bearer t0ken-value")).isTrue();
+        assertThat(c.httpToken().admits("Bearer t0ken-valu")).isFalse();
+        assertThat(c.httpToken().admits(null)).isFalse();
+        assertThat(c.toString()).doesNotContain("t0ken-value");
+        var e = catchThrowableOfType(WorkerConfig.InvalidConfigException.class,
+                () -> WorkerConfig.fromEnvironment(Map.of("RESERVOIR_HTTP_TOKEN", ""), new String[0]));
+        assertThat(e.getMessage()).contains("RESERVOIR_HTTP_TOKEN is set but empty");
+    }
 }

@@ -52,4 +52,9 @@ public final class PoolLabels {
     public static String podName(String poolName, String templateHash, String suffix) {
         return poolName + "-" + templateHash + "-" + suffix;
     }
+
+    /** The Secret holding the pool's worker token (the bearer token for the workers' drain and status). */
+    public static String workerTokenSecretName(String poolName) {
+        return poolName + "-worker-token";
+    }
 }

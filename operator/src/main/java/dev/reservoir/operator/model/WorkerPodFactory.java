@@ -37,6 +37,8 @@ import java.util.Map;
  * <li>terminationGracePeriodSeconds = drainTimeout + {@link #GRACE_MARGIN_SECONDS}: on deletion the
  *     worker gets SIGTERM, drains (finishes in-flight tasks within drainTimeout, hands back the
  *     rest) and exits before the kubelet would SIGKILL it.</li>
+ * <li>RESERVOIR_HTTP_TOKEN from the pool's worker-token Secret (created by the operator): only the
+ *     operator, and the preStop hook inside the pod, can drain the worker or read its detailed status.</li>
  * <li>Hardened: non-root, read-only root filesystem (an emptyDir on /tmp), no privilege escalation,
  *     all capabilities dropped, seccomp RuntimeDefault, no service account token unless asked for.</li>
  * </ul>
@@ -47,15 +49,19 @@ public final class WorkerPodFactory {
     public static final String HTTP_PORT_NAME = "http";
     public static final long GRACE_MARGIN_SECONDS = 15;
     public static final long RUN_AS_USER = 10001;
+    /** The key of the pool's worker-token Secret ({@link PoolLabels#workerTokenSecretName}) that holds the token. */
+    public static final String WORKER_TOKEN_KEY = "token";
     /**
-     * The preStop hook: POST /drain to the worker itself. An httpGet hook can only GET and the worker
-     * drains on POST, so bash's /dev/tcp does the request (no curl needed in the image). The kubelet
-     * sends SIGTERM right after, which the worker also takes as "drain"; without bash the hook fails
+     * The preStop hook: POST /drain to the worker itself, with the pool's token from the pod's own env (the
+     * value never appears in the pod spec). An httpGet hook can only GET, cannot send a header from a Secret,
+     * and the worker drains on POST, so bash's /dev/tcp does the request (no curl needed in the image). The
+     * kubelet sends SIGTERM right after, which the worker also takes as "drain"; without bash the hook fails
      * harmlessly and SIGTERM alone drains.
      */
     public static final List<String> PRE_STOP_DRAIN = List.of("/bin/bash", "-c",
             "exec 3<>/dev/tcp/127.0.0.1/${RESERVOIR_HTTP_PORT:-8080} && printf 'POST /drain HTTP/1.1\\r\\nHost: localhost\\r\\n"
-                    + "Content-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3 && cat <&3 >/dev/null; exit 0");
+                    + "Authorization: Bearer %s\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' \"$RESERVOIR_HTTP_TOKEN\" >&3"
+                    + " && cat <&3 >/dev/null; exit 0");
 
     /** Sorted keys so the template hash does not depend on map order in the user's YAML. */
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
@@ -186,6 +192,9 @@ public final class WorkerPodFactory {
         // The pool's settings by the one mapping local mode uses too (unset block counts are left to the worker).
         spec.settings().toEnv().forEach((name, value) -> env.add(plain(name, value)));
         env.add(plain(WorkerEnv.HTTP_PORT, Integer.toString(HTTP_PORT)));
+        env.add(new EnvVarBuilder().withName(WorkerEnv.HTTP_TOKEN).withNewValueFrom().withNewSecretKeyRef()
+                .withName(PoolLabels.workerTokenSecretName(poolName)).withKey(WORKER_TOKEN_KEY).withOptional(false)
+                .endSecretKeyRef().endValueFrom().build());
         List<EnvVar> user = spec.template().env == null ? List.of() : spec.template().env;
         if (user.stream().noneMatch(e -> "JDK_JAVA_OPTIONS".equals(e.getName()))) {
             env.add(plain("JDK_JAVA_OPTIONS", WorkerResources.derive(spec).jvmOptions()));

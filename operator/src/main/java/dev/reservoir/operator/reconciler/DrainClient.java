@@ -30,6 +30,9 @@ import org.jboss.logging.Logger;
  * gracefully, and SIGTERM starts the same drain. So a pool with many or unreachable pods costs the
  * reconcile threads nothing, and other pools are never held up behind it.
  *
+ * <p>Workers drain only for the holder of their pool's token (docs/operations.md), which every request
+ * carries; a worker that answers 401 counts as FAILED like any other refusal.
+ *
  * <p>Per pod: NONE → (request) IN_FLIGHT → ACCEPTED | FAILED → (forget) NONE. At most
  * {@code maxInFlight} requests are open at once over all pools; beyond that {@link #request} sends
  * nothing and returns NONE, and the reconciler asks again on a later pass.
@@ -82,8 +85,11 @@ public class DrainClient {
      * known now: IN_FLIGHT (sent or already open), FAILED (the pod has no address yet), or NONE (not sent:
      * too many requests open; ask again later). {@code onAnswer} runs when the answer is in (on an HTTP
      * client thread), typically to trigger a reconcile of the pool.
+     *
+     * @param token the pool's worker token ({@link WorkerTokenSecret}), sent as {@code Authorization: Bearer};
+     *              null sends none (the worker then answers 401, and the pod is drained by a graceful delete)
      */
-    public Outcome request(String pool, Pod pod, Runnable onAnswer) {
+    public Outcome request(String pool, Pod pod, String token, Runnable onAnswer) {
         String name = pod.getMetadata().getName();
         URI uri = drainUri(pod);
         Attempt attempt = new Attempt();
@@ -105,7 +111,11 @@ public class DrainClient {
             inFlight++;
             pods.put(name, attempt);
         }
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = builder.build();
         try {
             http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 boolean accepted = error == null && response.statusCode() / 100 == 2;

@@ -68,12 +68,13 @@ final class PodActuator {
      * @param reclaim  consumers whose claims go back: the plan's, plus those with no worker left
      * @param pods     the pool's pods by name, as observed
      * @param endpoint the pool's Redis, or null when it could not be read this pass (nothing is reclaimed then)
+     * @param drainToken the pool's worker token for POST /drain, or null when it could not be read this pass
      * @param wake     asks for another reconcile of this pool (a drain answer arrived)
      * @param problems where a failed create is reported
      */
     void execute(WorkerPool pool, ResolvedSpec spec, String revision, Plan plan, List<String> reclaim, Map<String, Pod> pods,
                  RedisEndpoint endpoint, PoolQueue queue, Context<WorkerPool> context, InformerEventSource<Pod, WorkerPool> podSource,
-                 Runnable wake, String key, String owner, long now, List<Problem> problems) {
+                 String drainToken, Runnable wake, String key, String owner, long now, List<Problem> problems) {
         if (endpoint != null && !reclaim.isEmpty()) {
             reclaim(pool, reclaim, endpoint, queue, key, owner);
         }
@@ -96,7 +97,7 @@ final class PodActuator {
             markDraining(pod, context);
             expectations.expectDrain(key, name, now);
             metrics.podAction("drain");
-            DrainClient.Outcome sent = drains.request(owner, pod, wake);
+            DrainClient.Outcome sent = drains.request(owner, pod, drainToken, wake);
             if (sent == DrainClient.Outcome.FAILED) {
                 drainByDeleting(pool, pod, owner, context, "it has no address yet");
             } else {
@@ -104,7 +105,7 @@ final class PodActuator {
                         ? " (POST /drain)" : " (POST /drain on a later pass: too many drain requests open)"));
             }
         }
-        followUpDrains(pool, plan, pods, context, owner, wake);
+        followUpDrains(pool, plan, pods, context, owner, drainToken, wake);
         for (int i = 0; i < plan.create(); i++) {
             Pod pod = WorkerPodFactory.build(pool, spec, suffix());
             try {
@@ -143,7 +144,7 @@ final class PodActuator {
      * by itself.
      */
     private void followUpDrains(WorkerPool pool, Plan plan, Map<String, Pod> pods, Context<WorkerPool> context, String owner,
-                                Runnable wake) {
+                                String drainToken, Runnable wake) {
         for (Pod pod : pods.values()) {
             String name = pod.getMetadata().getName();
             var annotations = pod.getMetadata().getAnnotations();
@@ -157,7 +158,7 @@ final class PodActuator {
             }
             DrainClient.Outcome outcome = drains.outcome(owner, name);
             if (outcome == DrainClient.Outcome.NONE && phase == Phase.READY) {
-                outcome = drains.request(owner, pod, wake);
+                outcome = drains.request(owner, pod, drainToken, wake);
             }
             if (outcome == DrainClient.Outcome.FAILED) {
                 drainByDeleting(pool, pod, owner, context, "it did not accept POST /drain");

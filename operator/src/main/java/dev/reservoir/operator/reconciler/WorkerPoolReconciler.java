@@ -49,7 +49,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * from what is (cached pods, the queue in Redis) and acts toward what should be, in this order:
  * <ol>
  * <li><b>resolve</b> the spec; a bad spec → Degraded(InvalidSpec) + event, and no pod is touched;</li>
- * <li><b>read</b> the password Secret ({@link PasswordSecret}) and the queue (heartbeats, pending claims,
+ * <li><b>read</b> the password Secret ({@link PasswordSecret}), the workers' token Secret (created if missing,
+ *     {@link WorkerTokenSecret}) and the queue (heartbeats, pending claims,
  *     figures); failures → Degraded(SecretMissing / RedisUnreachable), and only safe actions follow;</li>
  * <li><b>autoscale</b>: write a new {@code spec.replicas} if the queue asks for one ({@link ScaleDownStabilizer}),
  *     and stop: the spec change triggers the next reconcile;</li>
@@ -167,6 +168,11 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
                 redis.release(owner); // nothing reads Redis until the Secret is back; its next pool() opens what it names
             }
         }
+        // The workers' token (created here the first time): pods need it to start, drain requests carry it.
+        WorkerTokenSecret.Reading workerToken = WorkerTokenSecret.ensure(context.getClient(), pool);
+        if (!workerToken.ok()) {
+            problems.add(workerToken.problem());
+        }
         PoolQueue queue = new PoolQueue(name);
         RedisEndpoint endpoint = RedisEndpoint.parse(spec.redisUrl(), password);
         QueueObservation observation = secretOk ? observeQueue(name, queue, endpoint, owner, problems) : null;
@@ -190,8 +196,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
         Plan plan = PoolPlanner.plan(new DesiredPool(spec.replicas(), hash), observed, pending);
         // From the plan as planned: without its Secret the pool is held back from creating, but still scaling up.
         String progressReason = ProgressReason.of(plan, observed, pending, hash);
-        if (!secretOk) {
-            // New pods would fail with CreateContainerConfigError: wait for the Secret (exited pods are still cleaned up).
+        if (!secretOk || !workerToken.ok()) {
+            // New pods would fail with CreateContainerConfigError: wait for the Secrets (exited pods are still cleaned up).
             plan = new Plan(0, plan.drain(), plan.delete(), plan.reclaim(), true, plan.reason());
         }
 
@@ -205,8 +211,8 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
 
         // 6. Act.
         Runnable wake = () -> resyncSource.propagateEvent(ResourceID.fromResource(pool));
-        actuator.execute(pool, spec, hash, plan, reclaim, podsByName, queueKnown ? endpoint : null, queue, context, podSource, wake,
-                key, owner, nowMillis, problems);
+        actuator.execute(pool, spec, hash, plan, reclaim, podsByName, queueKnown ? endpoint : null, queue, context, podSource,
+                workerToken.token(), wake, key, owner, nowMillis, problems);
 
         // 7. Report.
         PodFindings.WorkerCounts counts = PodFindings.WorkerCounts.of(observed, hash);

@@ -37,6 +37,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -295,8 +296,10 @@ class WorkerPoolApiServerTest {
         // One worker endpoint for all the pool's pods, which answers POST /drain only when the test lets it.
         CountDownLatch answer = new CountDownLatch(1);
         AtomicInteger asked = new AtomicInteger();
+        Set<String> authorizations = java.util.concurrent.ConcurrentHashMap.newKeySet();
         HttpServer worker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         worker.createContext("/drain", exchange -> {
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             asked.incrementAndGet();
             try {
                 answer.await(5, TimeUnit.MINUTES);
@@ -323,6 +326,7 @@ class WorkerPoolApiServerTest {
             });
             awaitReconciles(3);
             assertThat(asked.get()).as("each worker asked once, not again while its request is open").isEqualTo(2);
+            assertThat(authorizations).as("every drain request carries the pool's token").containsExactly("Bearer " + workerToken("slowdrain"));
             List<Pod> marked = pods(client, ns, "slowdrain").stream()
                     .filter(p -> p.getMetadata().getAnnotations().containsKey(PoolLabels.DRAIN_ANNOTATION)).toList();
             assertThat(marked).hasSize(2);
@@ -342,6 +346,44 @@ class WorkerPoolApiServerTest {
             workerThreads.shutdownNow();
             names.forEach(LocalDrainClient.PORTS::remove);
         }
+    }
+
+    /** The pool's worker token, read from the Secret the operator created. */
+    private String workerToken(String pool) {
+        var secret = client.secrets().inNamespace(ns).withName(PoolLabels.workerTokenSecretName(pool)).get();
+        assertThat(secret).as("the worker-token Secret of " + pool).isNotNull();
+        if (secret.getData() == null || secret.getData().get(WorkerPodFactory.WORKER_TOKEN_KEY) == null) {
+            return secret.getStringData().get(WorkerPodFactory.WORKER_TOKEN_KEY); // the mock server keeps stringData as written
+        }
+        return new String(java.util.Base64.getDecoder().decode(secret.getData().get(WorkerPodFactory.WORKER_TOKEN_KEY)),
+                java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void workerTokenSecretIsCreatedOnceOwnedByThePoolAndNeverShownInPods() throws Exception {
+        forgetRequests();
+        WorkerPool created = create(pool(ns, "tok", 2, redisServer.url()));
+        awaitRunning("tok", 2);
+        String token = workerToken("tok");
+        assertThat(token).as("32 random bytes, base64url").matches("[A-Za-z0-9_-]{43}");
+        var secret = client.secrets().inNamespace(ns).withName("tok-worker-token").get();
+        assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid());
+            assertThat(o.getKind()).isEqualTo("WorkerPool");
+            assertThat(o.getController()).isTrue();
+        });
+        awaitReconciles(3);
+        assertThat(workerToken("tok")).as("never replaced").isEqualTo(token);
+        String secrets = "/api/v1/namespaces/" + ns + "/secrets";
+        assertThat(takeRequests().stream().filter(r -> r.getMethod().equals("POST") && r.getPath().split("\\?")[0].equals(secrets)))
+                .as("created once, however many reconciles").hasSize(1);
+        assertThat(pods(client, ns, "tok")).allSatisfy(p -> assertThat(Serialization.asJson(p)).doesNotContain(token));
+        // A token Secret that is already there (an operator restart, a second operator) is used as it is.
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("pre-worker-token").endMetadata()
+                .addToStringData(WorkerPodFactory.WORKER_TOKEN_KEY, "given-token").build()).create();
+        create(pool(ns, "pre", 1, redisServer.url()));
+        awaitRunning("pre", 1);
+        assertThat(workerToken("pre")).isEqualTo("given-token");
     }
 
     @Test

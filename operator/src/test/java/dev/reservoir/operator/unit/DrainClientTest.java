@@ -32,13 +32,17 @@ class DrainClientTest {
     HttpServer server;
     ExecutorService serverThreads;
     final CountDownLatch answer = new CountDownLatch(1);
+    static final String TOKEN = "pool-token";
     final AtomicInteger received = new AtomicInteger();
+    /** The Authorization header of every request received, in order. */
+    final java.util.List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile int status = 200;
 
     @BeforeEach
     void startWorkerEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         server.createContext("/drain", exchange -> {
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             received.incrementAndGet();
             try {
                 answer.await(60, TimeUnit.SECONDS);
@@ -75,11 +79,12 @@ class DrainClientTest {
     void requestReturnsBeforeTheWorkerAnswersAndTheAnswerIsReadLater() throws Exception {
         DrainClient drains = new DrainClient(Duration.ofMinutes(2), 8);
         CountDownLatch woken = new CountDownLatch(1);
-        assertThat(drains.request("pool", pod("w-1"), woken::countDown)).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("pool", pod("w-1"), TOKEN, woken::countDown)).isEqualTo(Outcome.IN_FLIGHT);
         // The worker holds the request: the caller is already back.
         await().until(() -> received.get() == 1);
+        assertThat(authorizations).as("the pool's token goes with the request").containsExactly("Bearer " + TOKEN);
         assertThat(drains.outcome("pool", "w-1")).isEqualTo(Outcome.IN_FLIGHT);
-        assertThat(drains.request("pool", pod("w-1"), woken::countDown)).as("not sent twice while open").isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("pool", pod("w-1"), TOKEN, woken::countDown)).as("not sent twice while open").isEqualTo(Outcome.IN_FLIGHT);
         assertThat(drains.inFlight()).isEqualTo(1);
         assertThat(woken.getCount()).isEqualTo(1);
 
@@ -95,12 +100,12 @@ class DrainClientTest {
     @Test
     void unreachableRefusedOrSilentWorkersFail() throws Exception {
         DrainClient drains = new DrainClient(Duration.ofMillis(300), 8);
-        assertThat(drains.request("pool", pod("no-ip", null, 8080), () -> { })).as("no address yet").isEqualTo(Outcome.FAILED);
+        assertThat(drains.request("pool", pod("no-ip", null, 8080), TOKEN, () -> { })).as("no address yet").isEqualTo(Outcome.FAILED);
 
         int closed = RedisServerProcess.freePort();
-        assertThat(drains.request("pool", pod("closed", "127.0.0.1", closed), () -> { })).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("pool", pod("closed", "127.0.0.1", closed), TOKEN, () -> { })).isEqualTo(Outcome.IN_FLIGHT);
         // The server holds this one past the timeout.
-        assertThat(drains.request("pool", pod("silent"), () -> { })).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("pool", pod("silent"), TOKEN, () -> { })).isEqualTo(Outcome.IN_FLIGHT);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(drains.outcome("pool", "closed")).isEqualTo(Outcome.FAILED);
             assertThat(drains.outcome("pool", "silent")).isEqualTo(Outcome.FAILED);
@@ -109,7 +114,7 @@ class DrainClientTest {
 
         status = 503; // reachable, but says no
         answer.countDown();
-        assertThat(drains.request("pool", pod("refusing"), () -> { })).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("pool", pod("refusing"), TOKEN, () -> { })).isEqualTo(Outcome.IN_FLIGHT);
         await().atMost(Duration.ofSeconds(30)).until(() -> drains.outcome("pool", "refusing") == Outcome.FAILED);
     }
 
@@ -117,8 +122,8 @@ class DrainClientTest {
     void boundedInFlightAndForgottenRequestsStayForgotten() throws Exception {
         DrainClient drains = new DrainClient(Duration.ofMinutes(2), 1);
         CountDownLatch woken = new CountDownLatch(1);
-        assertThat(drains.request("a", pod("a-1"), woken::countDown)).isEqualTo(Outcome.IN_FLIGHT);
-        assertThat(drains.request("b", pod("b-1"), () -> { })).as("over the bound: not sent, asked again later").isEqualTo(Outcome.NONE);
+        assertThat(drains.request("a", pod("a-1"), TOKEN, woken::countDown)).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("b", pod("b-1"), TOKEN, () -> { })).as("over the bound: not sent, asked again later").isEqualTo(Outcome.NONE);
         assertThat(drains.outcome("b", "b-1")).isEqualTo(Outcome.NONE);
         await().until(() -> received.get() == 1);
 
@@ -128,7 +133,7 @@ class DrainClientTest {
         assertThat(drains.outcome("a", "a-1")).as("a late answer does not bring it back").isEqualTo(Outcome.NONE);
         assertThat(drains.inFlight()).isZero();
 
-        assertThat(drains.request("b", pod("b-1"), () -> { })).isEqualTo(Outcome.IN_FLIGHT);
+        assertThat(drains.request("b", pod("b-1"), TOKEN, () -> { })).isEqualTo(Outcome.IN_FLIGHT);
         await().atMost(Duration.ofSeconds(30)).until(() -> drains.outcome("b", "b-1") == Outcome.ACCEPTED);
         drains.forgetPool("b");
         assertThat(drains.outcome("b", "b-1")).isEqualTo(Outcome.NONE);

@@ -28,12 +28,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * One YAML, one pool: for every example in deploy/examples and a table of edge cases, the worker env
  * the operator puts on a pod and the one local mode gives a child JVM are identical (but for what is
- * per process: worker id, Redis address and password, HTTP port), and the worker reads both into the
+ * per process: worker id, Redis address and password, HTTP port and token), and the worker reads both into the
  * same settings.
  */
 class SettingsEquivalenceTest {
     /** Per process, not per pool: the pod's comes from its name and a Secret, a local worker's from the supervisor. */
-    static final Set<String> PER_PROCESS = Set.of(WorkerEnv.WORKER_ID, WorkerEnv.REDIS_URL, WorkerEnv.REDIS_PASSWORD, WorkerEnv.HTTP_PORT);
+    static final Set<String> PER_PROCESS = Set.of(WorkerEnv.WORKER_ID, WorkerEnv.REDIS_URL, WorkerEnv.REDIS_PASSWORD, WorkerEnv.HTTP_PORT,
+            WorkerEnv.HTTP_TOKEN);
 
     static final String HEADER = "apiVersion: reservoir.dev/v1alpha1\nkind: WorkerPool\nmetadata: {name: p, namespace: default}\n";
     static final String REQUIRED = "  image: reservoir-worker:0.1.0\n  queue:\n    redis: {url: redis://redis:6379}\n";

@@ -87,6 +87,11 @@ class WorkerPodFactoryTest {
         assertThat(env.get(WorkerEnv.MAX_TASKS_PER_WORKER).getValue()).isEqualTo("500");
         assertThat(env.get(WorkerEnv.DRAIN_TIMEOUT).getValue()).isEqualTo("2m");
         assertThat(env.get(WorkerEnv.HTTP_PORT).getValue()).isEqualTo("8080");
+        // the drain/status token comes from the pool's own Secret, never as a value in the pod spec
+        assertThat(env.get(WorkerEnv.HTTP_TOKEN).getValue()).isNull();
+        assertThat(env.get(WorkerEnv.HTTP_TOKEN).getValueFrom().getSecretKeyRef().getName()).isEqualTo("thumbs-worker-token");
+        assertThat(env.get(WorkerEnv.HTTP_TOKEN).getValueFrom().getSecretKeyRef().getKey()).isEqualTo(WorkerPodFactory.WORKER_TOKEN_KEY);
+        assertThat(env.get(WorkerEnv.HTTP_TOKEN).getValueFrom().getSecretKeyRef().getOptional()).isFalse();
     }
 
     @Test
@@ -104,7 +109,7 @@ class WorkerPodFactoryTest {
         assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/live");
         // The worker drains on POST /drain (an httpGet hook could only GET).
         assertThat(c.getLifecycle().getPreStop().getExec().getCommand()).last().asString()
-                .contains("/dev/tcp/127.0.0.1/${RESERVOIR_HTTP_PORT:-8080}", "POST /drain HTTP/1.1");
+                .contains("/dev/tcp/127.0.0.1/${RESERVOIR_HTTP_PORT:-8080}", "POST /drain HTTP/1.1", "$RESERVOIR_HTTP_TOKEN");
         assertThat(c.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
     }
 
@@ -242,7 +247,7 @@ class WorkerPodFactoryTest {
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 4);
         server.createContext("/", ex -> {
-            seen.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+            seen.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " " + ex.getRequestHeaders().getFirst("Authorization"));
             ex.sendResponseHeaders(202, -1);
             ex.close();
         });
@@ -250,10 +255,11 @@ class WorkerPodFactoryTest {
         try {
             ProcessBuilder pb = new ProcessBuilder(WorkerPodFactory.PRE_STOP_DRAIN);
             pb.environment().put(WorkerEnv.HTTP_PORT, Integer.toString(server.getAddress().getPort()));
+            pb.environment().put(WorkerEnv.HTTP_TOKEN, "tok-en_42");
             Process hook = pb.redirectErrorStream(true).start();
             assertThat(hook.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(hook.exitValue()).isZero();
-            assertThat(seen).containsExactly("POST /drain");
+            assertThat(seen).as("the hook sends the pool's token from the pod's env").containsExactly("POST /drain Bearer tok-en_42");
         } finally {
             server.stop(0);
         }
