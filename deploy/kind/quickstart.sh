@@ -61,16 +61,18 @@ step "loading the images into kind"
 kind load docker-image --name "$CLUSTER" "reservoir-worker:$VERSION" "reservoir-operator:$VERSION"
 
 # ---- 4. operator + try-out Redis ----
-step "helm upgrade --install reservoir (namespace $NAMESPACE, with the try-out Redis)"
+step "helm upgrade --install reservoir (namespace $NAMESPACE, with the try-out Redis, watching $POOL_NAMESPACE)"
+# The operator's Role goes into the pool's namespace, so that namespace exists first.
+kubectl create namespace "$POOL_NAMESPACE" --dry-run=client -o yaml | kubectl apply -f -
 helm upgrade --install reservoir "$ROOT/charts/reservoir" \
   --namespace "$NAMESPACE" --create-namespace \
   --set redis.enabled=true \
+  --set "operator.watchNamespaces={$POOL_NAMESPACE}" \
   --set operator.replicas=1 \
   --wait --timeout 5m
 
 # ---- 5. a pool ----
 step "WorkerPool $POOL_NAMESPACE/$POOL"
-kubectl create namespace "$POOL_NAMESPACE" --dry-run=client -o yaml | kubectl apply -f -
 kubectl apply -f "$ROOT/deploy/kind/quickstart-pool.yaml"
 if ! kubectl -n "$POOL_NAMESPACE" wait "workerpool/$POOL" --for=condition=Available --timeout=5m; then
   kubectl -n "$POOL_NAMESPACE" describe "workerpool/$POOL" >&2 || true

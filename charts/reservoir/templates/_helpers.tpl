@@ -64,6 +64,22 @@ app.kubernetes.io/component: redis
 {{- end -}}
 
 {{/*
+The namespaces the operator reconciles, one per line: operator.watchNamespaces, or the release
+namespace when that is empty. Empty output means all namespaces (operator.watchAllNamespaces).
+The RBAC (a Role per namespace) and RESERVOIR_OPERATOR_NAMESPACES both come from here, so the
+operator never watches a namespace it has no Role in.
+*/}}
+{{- define "reservoir.watchedNamespaces" -}}
+{{- if .Values.operator.watchAllNamespaces -}}
+{{- if .Values.operator.watchNamespaces -}}
+{{- fail "operator.watchNamespaces: leave it empty when operator.watchAllNamespaces is true (all namespaces are watched)" -}}
+{{- end -}}
+{{- else -}}
+{{- join "\n" (default (list .Release.Namespace) .Values.operator.watchNamespaces) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 The operator's permissions on the objects of the pools it reconciles, in one place for the
 ClusterRole (all namespaces) and the per-namespace Roles. Each verb is one the operator's code
 uses (docs/kubernetes.md, "Security model"); no wildcard anywhere.

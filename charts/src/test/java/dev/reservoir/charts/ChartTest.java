@@ -31,44 +31,100 @@ class ChartTest {
         assertThat(plain.exitCode()).as(plain.stdout() + plain.stderr()).isZero();
         Helm.Result full = Helm.run(List.of("lint", "--strict", Helm.CHART.toString(),
                 "--set", "redis.enabled=true,redis.password=secret,metrics.serviceMonitor.enabled=true,operator.replicas=2",
-                "--set", "watchNamespaces={team-a,team-b}"));
+                "--set", "operator.watchNamespaces={team-a,team-b}"));
         assertThat(full.exitCode()).as(full.stdout() + full.stderr()).isZero();
     }
 
     @Test
-    void clusterWideRbacGrantsExactlyWhatTheOperatorUses() {
+    void byDefaultTheOperatorWatchesOnlyTheReleaseNamespaceWithARoleThere() {
         List<Map<String, Object>> objects = Helm.objects(Helm.template());
-        assertThat(kinds(objects)).contains("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount");
-        assertThat(verbsByResource(objects, "ClusterRole", null)).isEqualTo(new TreeMap<>(OPERATOR_VERBS));
-        assertThat(verbsByResource(objects, "Role", "reservoir-system")).isEqualTo(new TreeMap<>(LEADER_ELECTION_VERBS));
+        // Nothing cluster-wide is granted to the operator: the only ClusterRoles are the aggregated ones
+        // for people, and no ClusterRoleBinding exists at all.
+        assertThat(kinds(objects)).doesNotContain("ClusterRoleBinding");
+        assertThat(ofKind(objects, "ClusterRole")).extracting(ChartTest::name).containsExactlyInAnyOrder("reservoir-view", "reservoir-edit");
+        assertThat(verbsOf(role(objects, "Role", "reservoir-system", "reservoir-operator"))).isEqualTo(new TreeMap<>(OPERATOR_VERBS));
+        assertThat(verbsOf(role(objects, "Role", "reservoir-system", "reservoir-operator-leader-election")))
+                .isEqualTo(new TreeMap<>(LEADER_ELECTION_VERBS));
+        assertThat(ofKind(objects, "Role", "RoleBinding")).allSatisfy(r -> assertThat(namespace(r)).isEqualTo("reservoir-system"));
+        assertBindingsNameOnlyTheOperator(objects);
         assertNoWildcards(objects);
-        // The bindings give these roles to the operator's ServiceAccount, and only to it.
-        for (Map<String, Object> binding : ofKind(objects, "ClusterRoleBinding", "RoleBinding")) {
-            List<Map<String, Object>> subjects = maps(binding.get("subjects"));
-            assertThat(subjects).singleElement().satisfies(s -> {
-                assertThat(s).containsEntry("kind", "ServiceAccount").containsEntry("namespace", "reservoir-system")
-                        .containsEntry("name", name(ofKind(objects, "ServiceAccount").getFirst()));
-            });
-        }
+        Map<String, Object> container = containers(deployment(objects, "operator")).getFirst();
+        assertThat(env(container)).containsEntry("RESERVOIR_OPERATOR_NAMESPACES", "reservoir-system");
+    }
+
+    @Test
+    void watchingAllNamespacesIsAnExplicitChoiceWithAClusterRole() {
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.watchAllNamespaces=true"));
+        assertThat(verbsOf(role(objects, "ClusterRole", null, "reservoir-operator"))).isEqualTo(new TreeMap<>(OPERATOR_VERBS));
+        assertThat(ofKind(objects, "ClusterRoleBinding")).singleElement().satisfies(b ->
+                assertThat(get(b, "roleRef.name")).isEqualTo("reservoir-operator"));
+        // In the release namespace only the Lease is granted; no per-namespace operator Role besides it.
+        assertThat(ofKind(objects, "Role")).extracting(ChartTest::name).containsExactly("reservoir-operator-leader-election");
+        assertThat(verbsOf(role(objects, "Role", "reservoir-system", "reservoir-operator-leader-election")))
+                .isEqualTo(new TreeMap<>(LEADER_ELECTION_VERBS));
+        assertBindingsNameOnlyTheOperator(objects);
+        assertNoWildcards(objects);
+        Map<String, Object> container = containers(deployment(objects, "operator")).getFirst();
+        assertThat(env(container)).as("empty: all namespaces").containsEntry("RESERVOIR_OPERATOR_NAMESPACES", "");
+
+        Helm.Result both = Helm.run(List.of("template", "r", Helm.CHART.toString(),
+                "--set", "operator.watchAllNamespaces=true", "--set", "operator.watchNamespaces={team-a}"));
+        assertThat(both.exitCode()).isNotZero();
+        assertThat(both.stderr()).contains("operator.watchNamespaces", "watchAllNamespaces");
+        Helm.Result oldKey = Helm.run(List.of("template", "r", Helm.CHART.toString(), "--set", "watchNamespaces={team-a}"));
+        assertThat(oldKey.exitCode()).as("the former top-level key fails instead of being ignored").isNotZero();
     }
 
     @Test
     void watchedNamespacesGetRolesAndNothingClusterWide() {
-        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "watchNamespaces={team-a,team-b}"));
-        assertThat(kinds(objects)).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.watchNamespaces={team-a,team-b}"));
+        assertThat(kinds(objects)).doesNotContain("ClusterRoleBinding");
         for (String ns : List.of("team-a", "team-b")) {
-            assertThat(verbsByResource(objects, "Role", ns)).as(ns).isEqualTo(new TreeMap<>(OPERATOR_VERBS));
-            assertThat(ofKind(objects, "RoleBinding")).anyMatch(b -> ns.equals(namespace(b)));
+            assertThat(verbsOf(role(objects, "Role", ns, "reservoir-operator"))).as(ns).isEqualTo(new TreeMap<>(OPERATOR_VERBS));
+            assertThat(ofKind(objects, "RoleBinding")).anyMatch(b -> ns.equals(namespace(b)) && "reservoir-operator".equals(get(b, "roleRef.name")));
         }
+        // The release namespace is not watched unless listed: only the Lease is granted there.
+        assertThat(ofKind(objects, "Role")).filteredOn(r -> "reservoir-system".equals(namespace(r)))
+                .extracting(ChartTest::name).containsExactly("reservoir-operator-leader-election");
+        assertBindingsNameOnlyTheOperator(objects);
         assertNoWildcards(objects);
         Map<String, Object> container = containers(deployment(objects, "operator")).getFirst();
         assertThat(env(container)).containsEntry("RESERVOIR_OPERATOR_NAMESPACES", "team-a,team-b");
     }
 
     @Test
+    void workerPoolAccessForPeopleAggregatesIntoViewEditAndAdmin() {
+        for (String mode : List.of("operator.watchAllNamespaces=false", "operator.watchAllNamespaces=true")) {
+            List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", mode));
+            Map<String, Object> view = role(objects, "ClusterRole", null, "reservoir-view");
+            Map<String, Object> edit = role(objects, "ClusterRole", null, "reservoir-edit");
+            assertThat(map(get(view, "metadata.labels"))).as(mode)
+                    .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
+                    .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                    .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true");
+            assertThat(map(get(edit, "metadata.labels"))).as(mode)
+                    .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-view")
+                    .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                    .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true");
+            Set<String> read = Set.of("get", "list", "watch");
+            assertThat(verbsOf(view)).as(mode).isEqualTo(new TreeMap<>(Map.of(
+                    "reservoir.dev/workerpools", read, "reservoir.dev/workerpools/status", read, "reservoir.dev/workerpools/scale", read)));
+            // Write on the pool and its scale, never on its status (that is the operator's).
+            assertThat(verbsOf(edit)).as(mode).isEqualTo(new TreeMap<>(Map.of(
+                    "reservoir.dev/workerpools", Set.of("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"),
+                    "reservoir.dev/workerpools/scale", Set.of("get", "update", "patch"))));
+            // Nobody is bound to them by the chart: the built-in roles carry them to whoever holds those.
+            assertThat(ofKind(objects, "ClusterRoleBinding", "RoleBinding"))
+                    .noneMatch(b -> String.valueOf(get(b, "roleRef.name")).matches("reservoir-(view|edit)"));
+        }
+        assertThat(ofKind(Helm.objects(Helm.template("--set", "rbac.aggregateToDefaultRoles=false")), "ClusterRole")).isEmpty();
+    }
+
+    @Test
     void withoutLeaderElectionThereIsNoLeaseAccessAndOneOperatorAtATime() {
         List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.leaderElection.enabled=false,operator.replicas=1"));
-        assertThat(ofKind(objects, "Role")).isEmpty();
+        assertThat(ofKind(objects, "Role")).extracting(ChartTest::name).containsExactly("reservoir-operator");
+        assertThat(verbsOf(ofKind(objects, "Role").getFirst())).doesNotContainKey("coordination.k8s.io/leases");
         Map<String, Object> deployment = deployment(objects, "operator");
         assertThat(get(deployment, "spec.strategy.type")).isEqualTo("Recreate");
         Helm.Result twoLeaders = Helm.run(List.of("template", "r", Helm.CHART.toString(),
@@ -108,7 +164,7 @@ class ChartTest {
         assertThat(get(container, "livenessProbe.httpGet.path")).isEqualTo("/q/health/live");
         assertThat(get(container, "startupProbe.httpGet.path")).isEqualTo("/q/health/live");
         assertThat(maps(container.get("ports"))).anySatisfy(p -> assertThat(p).containsEntry("containerPort", 8080));
-        assertThat(env(container)).containsEntry("RESERVOIR_OPERATOR_NAMESPACES", "")
+        assertThat(env(container)).containsEntry("RESERVOIR_OPERATOR_NAMESPACES", "reservoir-system")
                 .containsEntry("RESERVOIR_OPERATOR_LEADER_ELECTION_ENABLED", "true");
         assertThat(maps(container.get("volumeMounts"))).anySatisfy(m -> assertThat(m).containsEntry("mountPath", "/tmp"));
     }
@@ -142,7 +198,7 @@ class ChartTest {
     @Test
     void workerNetworkPolicyAdmitsOnlyTheOperatorAndPrometheusInEachWatchedNamespace() {
         assertThat(kinds(Helm.objects(Helm.template()))).as("off by default").doesNotContain("NetworkPolicy");
-        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "watchNamespaces={team-a,team-b}",
+        List<Map<String, Object>> objects = Helm.objects(Helm.template("--set", "operator.watchNamespaces={team-a,team-b}",
                 "--set", "workers.networkPolicy.enabled=true",
                 "--set", "workers.networkPolicy.prometheus.namespaceSelector.matchLabels.team=observability",
                 "--set", "workers.networkPolicy.prometheus.podSelector.matchLabels.app=prom"));
@@ -168,9 +224,13 @@ class ChartTest {
             assertThat(map(get(prometheus, "namespaceSelector.matchLabels"))).containsEntry("team", "observability");
             assertThat(map(get(prometheus, "podSelector.matchLabels"))).containsEntry("app", "prom");
         }
-        Helm.Result allNamespaces = Helm.run(List.of("template", "r", Helm.CHART.toString(), "--set", "workers.networkPolicy.enabled=true"));
+        // By default the release namespace is the one watched: the policy goes there.
+        assertThat(ofKind(Helm.objects(Helm.template("--set", "workers.networkPolicy.enabled=true")), "NetworkPolicy"))
+                .extracting(ChartTest::namespace).containsExactly("reservoir-system");
+        Helm.Result allNamespaces = Helm.run(List.of("template", "r", Helm.CHART.toString(), "--set", "workers.networkPolicy.enabled=true",
+                "--set", "operator.watchAllNamespaces=true"));
         assertThat(allNamespaces.exitCode()).isNotZero();
-        assertThat(allNamespaces.stderr()).contains("workers.networkPolicy.enabled needs watchNamespaces");
+        assertThat(allNamespaces.stderr()).contains("workers.networkPolicy.enabled needs the watched namespaces listed");
     }
 
     @Test
@@ -215,18 +275,33 @@ class ChartTest {
         }
     }
 
-    /** "group/resource" → verbs, over the roles of this kind (in this namespace when given). */
-    static TreeMap<String, Set<String>> verbsByResource(List<Map<String, Object>> objects, String kind, String namespace) {
+    /** The bindings give the chart's roles to the operator's ServiceAccount, and only to it. */
+    static void assertBindingsNameOnlyTheOperator(List<Map<String, Object>> objects) {
+        String serviceAccount = name(ofKind(objects, "ServiceAccount").getFirst());
+        for (Map<String, Object> binding : ofKind(objects, "ClusterRoleBinding", "RoleBinding")) {
+            assertThat(maps(binding.get("subjects"))).as(name(binding)).singleElement().satisfies(s ->
+                    assertThat(s).containsEntry("kind", "ServiceAccount").containsEntry("namespace", "reservoir-system")
+                            .containsEntry("name", serviceAccount));
+        }
+    }
+
+    /** The one role of this kind and name (in this namespace when given). */
+    static Map<String, Object> role(List<Map<String, Object>> objects, String kind, String namespace, String name) {
+        return ofKind(objects, kind).stream()
+                .filter(r -> name.equals(name(r)) && (namespace == null || namespace.equals(namespace(r))))
+                .reduce((a, b) -> {
+                    throw new AssertionError("two " + kind + "s named " + name);
+                })
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + namespace + "/" + name + " in " + kinds(objects)));
+    }
+
+    /** "group/resource" → verbs of one role. */
+    static TreeMap<String, Set<String>> verbsOf(Map<String, Object> role) {
         TreeMap<String, Set<String>> out = new TreeMap<>();
-        for (Map<String, Object> role : ofKind(objects, kind)) {
-            if (namespace != null && !namespace.equals(namespace(role))) {
-                continue;
-            }
-            for (Map<String, Object> rule : maps(role.get("rules"))) {
-                for (Object group : list(rule.get("apiGroups"))) {
-                    for (Object resource : list(rule.get("resources"))) {
-                        out.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(strings(rule.get("verbs")));
-                    }
+        for (Map<String, Object> rule : maps(role.get("rules"))) {
+            for (Object group : list(rule.get("apiGroups"))) {
+                for (Object resource : list(rule.get("resources"))) {
+                    out.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(strings(rule.get("verbs")));
                 }
             }
         }

@@ -51,7 +51,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * <li><b>resolve</b> the spec; a bad spec → Degraded(InvalidSpec) + event, and no pod is touched;</li>
  * <li><b>read</b> the password Secret ({@link PasswordSecret}), the workers' token Secret (created if missing,
  *     {@link WorkerTokenSecret}) and the queue (heartbeats, pending claims,
- *     figures); failures → Degraded(SecretMissing / RedisUnreachable), and only safe actions follow;</li>
+ *     figures); failures → Degraded(SecretUnreadable / RedisUnreachable), and only safe actions follow;</li>
  * <li><b>autoscale</b>: write a new {@code spec.replicas} if the queue asks for one ({@link ScaleDownStabilizer}),
  *     and stop: the spec change triggers the next reconcile;</li>
  * <li><b>plan</b> with the shared {@link PoolPlanner} (docs/pool-keeping.md), with {@link Expectations}
@@ -275,7 +275,7 @@ public class WorkerPoolReconciler implements Reconciler<WorkerPool> {
      * watches them), sooner while pods are in motion, else only on the next event or resync (null).
      */
     public static Duration requeueAfter(List<Problem> problems, boolean progressing) {
-        if (problems.stream().anyMatch(p -> p.reason().equals(Problem.REDIS_UNREACHABLE) || p.reason().equals(Problem.SECRET_MISSING))) {
+        if (problems.stream().anyMatch(p -> p.reason().equals(Problem.REDIS_UNREACHABLE) || p.reason().equals(Problem.SECRET_UNREADABLE))) {
             return RETRY_DEPENDENCY;
         }
         return progressing ? RETRY_PROGRESS : null;

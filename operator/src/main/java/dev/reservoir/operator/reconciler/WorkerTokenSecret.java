@@ -35,7 +35,7 @@ public final class WorkerTokenSecret {
      * The token, or why there is none.
      *
      * @param token   null when {@code problem} is set
-     * @param problem null when the token was read or created; else a {@link Problem#SECRET_MISSING} that says what to grant
+     * @param problem null when the token was read or created; else a {@link Problem#SECRET_UNREADABLE} that says what to grant
      */
     public record Reading(String token, Problem problem) {
         public boolean ok() {
@@ -66,12 +66,12 @@ public final class WorkerTokenSecret {
             }
             String token = existing == null ? null : PasswordSecret.value(existing, WorkerPodFactory.WORKER_TOKEN_KEY);
             if (token == null || token.isBlank()) {
-                return new Reading(null, new Problem(Problem.SECRET_MISSING, "Secret " + name + " has no key " + WorkerPodFactory.WORKER_TOKEN_KEY
+                return new Reading(null, new Problem(Problem.SECRET_UNREADABLE, "Secret " + name + " has no key " + WorkerPodFactory.WORKER_TOKEN_KEY
                         + ": delete it and the operator creates a new one (its workers then need replacing)"));
             }
             return new Reading(token, null);
         } catch (KubernetesClientException e) {
-            return new Reading(null, new Problem(Problem.SECRET_MISSING, "cannot read or create the workers' token Secret " + name
+            return new Reading(null, new Problem(Problem.SECRET_UNREADABLE, "cannot read or create the workers' token Secret " + name
                     + " (the operator needs get and create on secrets in namespace " + namespace + "): " + e.getMessage()));
         }
     }

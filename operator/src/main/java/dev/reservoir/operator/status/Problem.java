@@ -7,7 +7,7 @@ package dev.reservoir.operator.status;
  */
 public record Problem(String reason, String message) {
     public static final String INVALID_SPEC = "InvalidSpec";
-    public static final String SECRET_MISSING = "SecretMissing";
+    public static final String SECRET_UNREADABLE = "SecretUnreadable";
     public static final String REDIS_UNREACHABLE = "RedisUnreachable";
     public static final String IMAGE_PULL_FAILED = "ImagePullFailed";
     public static final String POD_CREATE_FAILED = "PodCreateFailed";

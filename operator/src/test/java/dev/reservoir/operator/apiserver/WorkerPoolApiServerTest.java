@@ -501,21 +501,42 @@ class WorkerPoolApiServerTest {
     }
 
     @Test
-    void missingSecretAndUnreachableRedisDegradeWithTheirCause() throws Exception {
+    void unreadableSecretAndUnreachableRedisDegradeWithTheirCause() throws Exception {
         // A Redis that wants a password, which only the Secret knows.
         try (RedisServerProcess secured = RedisServerProcess.onFreePort(false).start()) {
             try (Jedis admin = new Jedis("127.0.0.1", secured.port())) {
                 admin.configSet("requirepass", "s3cret");
             }
-            WorkerPool secretPool = pool(ns, "secret", 2, secured.url());
-            secretPool.getSpec().queue.redis.passwordSecretRef = new SecretKeyRef("redis-auth", "password");
-            create(secretPool);
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                Condition degraded = condition("secret", "Degraded");
-                assertThat(degraded.getReason()).isEqualTo("SecretMissing");
-                assertThat(degraded.getMessage()).contains("Secret redis-auth", "not found");
+            // Three ways to fail reading the password: no such Secret, no such key, access denied (a 403 from the
+            // API server). Whoever reads the pool's status learns the same from each: only what the spec says.
+            SecretKeyRef missing = new SecretKeyRef("redis-auth", "password");
+            SecretKeyRef noKey = new SecretKeyRef("other-keys", "password");
+            SecretKeyRef denied = new SecretKeyRef("not-yours", "password");
+            client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(noKey.name).endMetadata()
+                    .addToStringData("token", "t").build()).create();
+            server.expect().get().withPath("/api/v1/namespaces/" + ns + "/secrets/" + denied.name)
+                    .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")
+                            .withMessage("secrets \"not-yours\" is forbidden: User \"system:serviceaccount:x:y\" cannot get resource")
+                            .build()).always();
+            Map<String, SecretKeyRef> refs = Map.of("secret", missing, "nokey", noKey, "denied", denied);
+            refs.forEach((name, ref) -> {
+                WorkerPool p = pool(ns, name, 2, secured.url());
+                p.getSpec().queue.redis.passwordSecretRef = ref;
+                create(p);
             });
-            assertThat(pods(client, ns, "secret")).as("no pod that could not start").isEmpty();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> refs.forEach((name, ref) -> {
+                Condition degraded = condition(name, "Degraded");
+                assertThat(degraded.getReason()).as(name).isEqualTo("SecretUnreadable");
+                assertThat(degraded.getMessage()).as(name).isEqualTo("cannot read key password of Secret " + ref.name
+                        + " (spec.queue.redis.passwordSecretRef): check it exists, holds the key, and the operator may read it");
+            }));
+            assertThat(client.v1().events().inNamespace(ns).list().getItems()).filteredOn(e -> "SecretUnreadable".equals(e.getReason()))
+                    .extracting(Event::getMessage).allSatisfy(m -> assertThat(m).doesNotContain("not found", "forbidden", "token", "no key"));
+            for (String name : refs.keySet()) {
+                assertThat(pods(client, ns, name)).as("no pod that could not start: " + name).isEmpty();
+            }
+            client.resources(WorkerPool.class).inNamespace(ns).withName("nokey").delete();
+            client.resources(WorkerPool.class).inNamespace(ns).withName("denied").delete();
             client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("redis-auth").endMetadata()
                     .addToStringData("password", "s3cret").build()).create();
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {

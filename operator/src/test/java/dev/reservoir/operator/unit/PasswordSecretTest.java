@@ -27,16 +27,20 @@ class PasswordSecretTest {
     }
 
     @Test
-    void aMissingSecretOrKeySaysWhatToCreate() {
+    void aMissingSecretAndAMissingKeyReadTheSameAndNameOnlyWhatTheSpecSays() {
+        Problem expected = new Problem(Problem.SECRET_UNREADABLE, "cannot read key password of Secret redis"
+                + " (spec.queue.redis.passwordSecretRef): check it exists, holds the key, and the operator may read it");
         PasswordSecret.Reading missing = PasswordSecret.of(null, ref, "jobs");
         assertThat(missing.ok()).isFalse();
         assertThat(missing.password()).isNull();
-        assertThat(missing.problem()).isEqualTo(new Problem(Problem.SECRET_MISSING, "Secret redis (spec.queue.redis.passwordSecretRef)"
-                + " not found in namespace jobs: create it with the Redis password under key password"));
+        assertThat(missing.problem()).isEqualTo(expected);
 
-        Secret otherKey = new SecretBuilder().withNewMetadata().withName("redis").endMetadata().addToStringData("pw", "x").build();
-        PasswordSecret.Reading noKey = PasswordSecret.of(otherKey, ref, "jobs");
-        assertThat(noKey.problem()).isEqualTo(new Problem(Problem.SECRET_MISSING, "Secret redis has no key password"
-                + " (spec.queue.redis.passwordSecretRef.key): add it or point the key elsewhere"));
+        // The Secret exists but holds other keys: the message must not say so, nor name those keys.
+        Secret otherKeys = new SecretBuilder().withNewMetadata().withName("redis").endMetadata()
+                .addToStringData("pw", "x").addToData("api-token", "eA==").build();
+        PasswordSecret.Reading noKey = PasswordSecret.of(otherKeys, ref, "jobs");
+        assertThat(noKey.ok()).isFalse();
+        assertThat(noKey.problem()).isEqualTo(expected).isEqualTo(PasswordSecret.unreadable(ref));
+        assertThat(noKey.problem().message()).doesNotContain("api-token", "pw ", "jobs");
     }
 }

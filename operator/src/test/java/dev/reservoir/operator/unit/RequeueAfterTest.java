@@ -13,7 +13,7 @@ class RequeueAfterTest {
     @Test
     void aFailedDependencyWinsOverProgressAndAPoolAtRestWaitsForEvents() {
         Problem redis = new Problem(Problem.REDIS_UNREACHABLE, "down");
-        Problem secret = new Problem(Problem.SECRET_MISSING, "gone");
+        Problem secret = new Problem(Problem.SECRET_UNREADABLE, "gone");
         Problem pull = new Problem(Problem.IMAGE_PULL_FAILED, "no image");
         assertThat(WorkerPoolReconciler.requeueAfter(List.of(pull, redis), true)).isEqualTo(WorkerPoolReconciler.RETRY_DEPENDENCY);
         assertThat(WorkerPoolReconciler.requeueAfter(List.of(secret), false)).isEqualTo(WorkerPoolReconciler.RETRY_DEPENDENCY);
