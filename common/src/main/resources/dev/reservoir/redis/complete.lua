@@ -18,6 +18,10 @@
 -- A reply stream is bounded twice (dev.reservoir.protocol.ReplyStreams): by length (MAXLEN ~), and in
 -- time: its TTL is set only by the write that creates it, and renewed only by its reader, so outcomes
 -- for a client that went away do not keep its stream alive.
+-- A script that fails half-way keeps what it wrote and acknowledges nothing, and its caller retries the
+-- batch for ever: so no key that another Redis client can write may make a command here fail. A reply
+-- key that is not a stream (the client's, left alone) gets no reply; the results are stored, so the
+-- client finds them by id. A key of this pool holding the wrong type is replaced (own()).
 -- Returns the numbers of the outcomes skipped (no longer owned by this consumer); usually empty.
 local group = ARGV[1]
 local resultTtl = tonumber(ARGV[3])
@@ -41,20 +45,39 @@ for i = 1, n do
     skipped[#skipped + 1] = i
   end
 end
-local function addReply(key, from, to)
-  redis.call('XADD', key, 'MAXLEN', '~', ARGV[12], '*', unpack(ARGV, from, to))
+-- Runs a command on a key of this pool; a wrong-typed value there (only a foreign client can put one
+-- there) is deleted and the command run again. Any other error stops the script, as redis.call would.
+local function own(cmd, key, ...)
+  local r = redis.pcall(cmd, key, ...)
+  if type(r) == 'table' and r.err then
+    if string.sub(r.err, 1, 9) ~= 'WRONGTYPE' then error(r) end
+    redis.call('DEL', key)
+    r = redis.call(cmd, key, ...)
+  end
+  return r
+end
+-- Appends to a client's reply stream; a key that is not a stream gets nothing (see above).
+local function reply(key, ...)
+  local r = redis.pcall('XADD', key, 'MAXLEN', '~', ARGV[12], '*', ...)
+  if type(r) == 'table' and r.err then
+    if string.sub(r.err, 1, 9) ~= 'WRONGTYPE' then error(r) end
+    return
+  end
   if redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, ARGV[4]) end
+end
+local function addReply(key, from, to)
+  reply(key, unpack(ARGV, from, to))
 end
 local function finishBucket(results)
   -- Every result lives at least the TTL after it was written; never shorten a bucket's life.
   if redis.call('PTTL', KEYS[4]) < resultTtl then redis.call('PEXPIRE', KEYS[4], resultTtl) end
-  redis.call('ZADD', KEYS[5], 'NX', ARGV[6], KEYS[4])
+  own('ZADD', KEYS[5], 'NX', ARGV[6], KEYS[4])
   -- counted per bucket so that prune-results.lua bounds the results kept by count cheaply
-  redis.call('HINCRBY', KEYS[6], KEYS[4], results)
+  own('HINCRBY', KEYS[6], KEYS[4], results)
 end
 if #skipped == 0 and n <= 1000 then
   -- The usual case: everything is still ours, and the arguments are laid out to be passed on as they are.
-  redis.call('HSET', KEYS[4], unpack(ARGV, pairs0, dead0 - 1))
+  own('HSET', KEYS[4], unpack(ARGV, pairs0, dead0 - 1))
   finishBucket(n)
   local at = pairs0
   for j = 0, g - 1 do
@@ -68,14 +91,16 @@ if #skipped == 0 and n <= 1000 then
 elseif #skipped < n then
   -- Some were taken over by other workers (or the batch is huge): write the rest in slices
   -- (unpack() is bounded by the Lua stack).
-  local function sliced(cmd, head, list)
+  local function sliced(run, head, list)
     for s = 1, #list, 4000 do
       local args = {}
       for _, h in ipairs(head) do args[#args + 1] = h end
       for k = s, math.min(#list, s + 3999) do args[#args + 1] = list[k] end
-      redis.call(cmd, unpack(args))
+      run(unpack(args))
     end
   end
+  local function xack(...) redis.call('XACK', ...) end
+  local function hset(...) own('HSET', ...) end
   local results, acks = {}, {}
   local i, at = 1, pairs0
   for j = 0, g - 1 do
@@ -93,27 +118,27 @@ elseif #skipped < n then
       at = at + 2
     end
     if r > 0 and #rep > 0 then
-      sliced('XADD', {KEYS[6 + r], 'MAXLEN', '~', ARGV[12], '*'}, rep)
-      if redis.call('PTTL', KEYS[6 + r]) == -1 then redis.call('PEXPIRE', KEYS[6 + r], ARGV[4]) end
+      local key = KEYS[6 + r]
+      sliced(function(...) reply(key, ...) end, {}, rep)
     end
   end
-  sliced('HSET', {KEYS[4]}, results)
+  sliced(hset, {KEYS[4]}, results)
   finishBucket(#results / 2)
-  sliced('XACK', {KEYS[1], group}, acks)
+  sliced(xack, {KEYS[1], group}, acks)
 end
 local failed, a = 0, dead0
 for _ = 1, f do
   local i, nf = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   if written[i] then
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, a + 2, a + 1 + nf * 2))
+    own('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, a + 2, a + 1 + nf * 2))
     failed = failed + 1
   end
   a = a + 2 + nf * 2
 end
 local ok = n - #skipped - failed
-if ok > 0 then redis.call('HINCRBY', KEYS[3], 'completed', ok) end
+if ok > 0 then own('HINCRBY', KEYS[3], 'completed', ok) end
 if failed > 0 then
-  redis.call('HINCRBY', KEYS[3], 'failed', failed)
-  redis.call('HINCRBY', KEYS[3], 'dead_lettered', failed)
+  own('HINCRBY', KEYS[3], 'failed', failed)
+  own('HINCRBY', KEYS[3], 'dead_lettered', failed)
 end
 return skipped

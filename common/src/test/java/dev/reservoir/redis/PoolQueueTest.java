@@ -197,6 +197,56 @@ class PoolQueueTest {
     }
 
     @Test
+    void keysOfTheWrongTypeNeverStopABatchHalfWay() {
+        // Found by an outside review: a reply key holding a string made the script fail after writing the results and
+        // before acknowledging, and the worker retried the batch for ever, holding every task in it.
+        jedis.set(keys.reply("evil"), "1");
+        jedis.set(keys.dead(), "not a stream");
+        jedis.set(keys.stats(), "not a hash");
+        String[] replies = {keys.reply("evil"), keys.reply("c1")};
+        for (int i = 0; i < 4; i++) {
+            queue.submit(jedis, Task.of("w" + i, "echo", new byte[0], replies[i % 2]));
+        }
+        List<StreamEntry> mine = queue.read(jedis, "w1", 4, Duration.ofMillis(100));
+        List<PoolQueue.Outcome> outcomes = new java.util.ArrayList<>();
+        for (StreamEntry e : mine) {
+            Task t = Task.fromFields(e.fields());
+            TaskResult r = t.id().equals("w3")
+                    ? TaskResult.failed("w3", ErrorTypes.NON_RETRYABLE, "bad input", 1, "w1", 2)
+                    : TaskResult.ok(t.id(), t.id().getBytes(StandardCharsets.UTF_8), 1, "w1", 2);
+            outcomes.add(new PoolQueue.Outcome(e.id(), r, t.replyTo(), t.handler(), t.payload()));
+        }
+        for (int round = 0; round < 2; round++) { // the fully owned path, then the sliced one (a task taken over)
+            if (round == 1) {
+                jedis.del(keys.reply("c1"));
+                for (int i = 4; i < 8; i++) {
+                    queue.submit(jedis, Task.of("w" + i, "echo", new byte[0], replies[i % 2]));
+                }
+                mine = queue.read(jedis, "w1", 4, Duration.ofMillis(100));
+                outcomes.clear();
+                for (StreamEntry e : mine) {
+                    Task t = Task.fromFields(e.fields());
+                    outcomes.add(new PoolQueue.Outcome(e.id(), TaskResult.ok(t.id(), new byte[0], 1, "w1", 2), t.replyTo(), t.handler(),
+                            t.payload()));
+                }
+                jedis.sendCommand(Protocol.Command.XCLAIM, keys.tasks(), PoolKeys.GROUP, "w2", "0", mine.getFirst().id(), "JUSTID");
+            }
+            boolean[] written = queue.complete(jedis, "w1", outcomes, Duration.ofMinutes(1), Duration.ofMinutes(1), 1000);
+            assertThat(written).as("round " + round).contains(true);
+            assertThat(jedis.get(keys.reply("evil"))).as("the client's key is left alone").isEqualTo("1");
+            assertThat(jedis.xrange(keys.reply("c1"), (redis.clients.jedis.StreamEntryID) null, null)).as("round " + round).hasSize(1);
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i != 4) {
+                assertThat(queue.result(jedis, "w" + i)).as("w" + i + " is stored (found by id)").isNotNull();
+            }
+        }
+        assertThat(queue.result(jedis, "w4")).as("taken over by w2: not w1's to write").isNull();
+        assertThat(queue.inFlight(jedis)).as("only the task w2 took over is still claimed").isEqualTo(1);
+        assertThat(jedis.xlen(keys.dead())).isEqualTo(1);
+    }
+
+    @Test
     void aFullyOwnedBatchWithSeveralReplyStreamsAndNoneWritesEveryOutcomeOnce() {
         String[] replies = {keys.reply("c1"), keys.reply("c2"), null};
         for (int i = 0; i < 9; i++) {
