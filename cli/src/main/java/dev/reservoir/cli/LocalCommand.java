@@ -4,6 +4,7 @@ import dev.reservoir.local.LocalPool;
 import dev.reservoir.local.LocalPoolException;
 import dev.reservoir.local.PoolSpec;
 import dev.reservoir.local.PoolSpecParser;
+import dev.reservoir.spec.Setting;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -34,8 +35,8 @@ final class LocalCommand implements Callable<Integer> {
             spec = spec.withRedisUrl(redisUrl);
         }
         if (replicas != null) {
-            if (replicas < 0 || replicas > 256) {
-                throw new CliException(ExitCodes.USAGE, "--replicas: must be between 0 and 256, got " + replicas);
+            if (replicas < 0 || replicas > Setting.REPLICAS.max()) {
+                throw new CliException(ExitCodes.USAGE, "--replicas: " + replicas + " is out of range: use 0 to " + Setting.REPLICAS.max());
             }
             spec = spec.withReplicas(replicas);
         }

@@ -2,6 +2,7 @@ package dev.reservoir.cli;
 
 import dev.reservoir.local.LocalPool;
 import dev.reservoir.local.PoolSpec;
+import dev.reservoir.spec.Setting;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -25,8 +26,8 @@ public final class LocalPoolOptions {
     /** @param defaultPrefetch used when --prefetch is not given */
     public PoolSpec spec(String name, int defaultPrefetch) {
         int prefetch = this.prefetch != null ? this.prefetch : defaultPrefetch;
-        if (workers < 1 || workers > 256) {
-            throw new CliException(ExitCodes.USAGE, "--workers: must be between 1 and 256, got " + workers);
+        if (workers < 1 || workers > Setting.REPLICAS.max()) {
+            throw new CliException(ExitCodes.USAGE, "--workers: " + workers + " is out of range: use 1 to " + Setting.REPLICAS.max());
         }
         if (threads < 1 || threads > 1024) {
             throw new CliException(ExitCodes.USAGE, "--threads: must be between 1 and 1024, got " + threads);

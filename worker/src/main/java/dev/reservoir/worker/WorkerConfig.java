@@ -87,9 +87,9 @@ public record WorkerConfig(
             problems.add(REDIS_URL + ": " + e.getMessage());
         }
         PoolSettings settings = PoolSettings.fromEnv(values, problems);
-        Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
+        Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1));
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
-        Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
+        Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO, Duration.ZERO, Duration.ofDays(7));
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String token = values.get(HTTP_TOKEN);
         HttpToken httpToken = token == null || token.isEmpty() ? null : new HttpToken(token);
@@ -97,7 +97,7 @@ public record WorkerConfig(
             problems.add(HTTP_TOKEN + " is set but empty: unset it (drain and status then answer loopback only) or give the pool's token");
         }
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
-        Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        Duration heartbeat = r.duration(HEARTBEAT_INTERVAL, Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1));
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
@@ -189,18 +189,25 @@ public record WorkerConfig(
             try {
                 long n = Long.parseLong(v.trim());
                 if (n < min || n > max) {
-                    problems.add(name + "=" + v + " is out of range: use a whole number from " + min + " to " + max);
+                    problems.add(name + ": " + v.trim() + " is out of range: use " + min + " to " + max);
                     return dflt;
                 }
                 return n;
             } catch (NumberFormatException e) {
-                problems.add(name + "='" + v + "' is not a whole number");
+                problems.add(name + ": '" + v + "' is not a whole number: use " + min + " to " + max);
                 return dflt;
             }
         }
 
-        Duration duration(String name, Duration dflt) {
-            return parse(name, dflt, v -> Quantities.parseDuration(name, v));
+        /** A duration within [min, max]: as the pool's settings are checked (SettingReader), in the same words. */
+        Duration duration(String name, Duration dflt, Duration min, Duration max) {
+            Duration d = parse(name, dflt, v -> Quantities.parseDuration(name, v));
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                problems.add(name + ": " + values.get(name).trim() + " is out of range: use " + Quantities.formatDuration(min) + " to "
+                        + Quantities.formatDuration(max));
+                return dflt;
+            }
+            return d;
         }
 
         <E extends Enum<E>> E choice(String name, E dflt) {
@@ -217,7 +224,7 @@ public record WorkerConfig(
             for (E e : dflt.getDeclaringClass().getEnumConstants()) {
                 names.add(e.name().toLowerCase(Locale.ROOT));
             }
-            problems.add(name + "='" + v + "' is not one of " + String.join(", ", names));
+            problems.add(name + ": '" + v + "' is not one of " + String.join(", ", names));
             return dflt;
         }
 
@@ -228,8 +235,8 @@ public record WorkerConfig(
             }
             try {
                 return parser.apply(v);
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                problems.add(name + ": '" + v + "' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
                 return dflt;
             }
         }

@@ -46,7 +46,16 @@ public final class WorkerMain {
             System.exit(3);
             return;
         }
-        Worker worker = new Worker(config, handlers, FatalErrorPolicy.haltProcess(EXIT_FATAL_ERROR)).start();
+        Worker worker;
+        try {
+            worker = new Worker(config, handlers, FatalErrorPolicy.haltProcess(EXIT_FATAL_ERROR)).start();
+        } catch (RuntimeException e) {
+            // Never a JVM left running without a worker in it: a start that fails ends the process.
+            System.err.println("reservoir worker: cannot start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         // SIGTERM / Ctrl-C: drain, then exit 0 (a JVM shutdown hook would exit 143, and a pod that
         // drained cleanly must end Succeeded). The hook stays as a fallback for other ways to stop.
         for (String signal : new String[] {"TERM", "INT"}) {

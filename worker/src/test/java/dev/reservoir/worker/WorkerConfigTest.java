@@ -71,4 +71,19 @@ class WorkerConfigTest {
                 () -> WorkerConfig.fromEnvironment(Map.of("RESERVOIR_HTTP_TOKEN", ""), new String[0]));
         assertThat(e.getMessage()).contains("RESERVOIR_HTTP_TOKEN is set but empty");
     }
+
+    @Test
+    void theWorkersOwnDurationsAreBoundedAndNamed() {
+        // Found by an outside review: 0ms killed the main thread and left the JVM running; huge values overflowed.
+        var e = catchThrowableOfType(WorkerConfig.InvalidConfigException.class, () -> WorkerConfig.fromEnvironment(Map.of(
+                "RESERVOIR_HEARTBEAT_INTERVAL", "0ms",
+                "RESERVOIR_MEMORY_WAIT", "3000000000000h",
+                "RESERVOIR_TASK_TIMEOUT", "99999999999999999h",
+                "RESERVOIR_HTTP_PORT", "99999"), new String[0]));
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "RESERVOIR_HEARTBEAT_INTERVAL: 0ms is out of range: use 100ms to 1m",
+                "RESERVOIR_MEMORY_WAIT: 3000000000000h is out of range: use 0s to 1h",
+                "RESERVOIR_TASK_TIMEOUT: '99999999999999999h' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h",
+                "RESERVOIR_HTTP_PORT: 99999 is out of range: use -1 to 65535");
+    }
 }
