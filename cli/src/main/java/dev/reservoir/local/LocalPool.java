@@ -250,7 +250,8 @@ public final class LocalPool implements AutoCloseable {
             // A shared Redis outlives us: leave nothing claimed by workers that are gone.
             try (Jedis j = redis.endpoint().connect("reservoir-local-stop", Duration.ofSeconds(5))) {
                 for (ChildWorker c : children.values()) {
-                    queue.handBackAll(j, c.name, "WorkerLost: local pool stopped before worker " + c.name + " finished draining");
+                    queue.handBackAll(j, c.name, "WorkerLost: local pool stopped before worker " + c.name + " finished draining",
+                            spec.maxAttempts());
                     queue.removeHeartbeat(j, c.name);
                 }
             } catch (RuntimeException e) {

@@ -187,7 +187,8 @@ final class Supervisor implements Runnable {
         for (String name : plan.reclaim()) {
             ChildWorker c = children.get(name);
             int code = c == null ? -1 : c.process.exitValue();
-            int handedBack = queue.handBackAll(jedis, name, "WorkerLost: local worker " + name + " exited with code " + code);
+            int handedBack = queue.handBackAll(jedis, name, "WorkerLost: local worker " + name + " exited with code " + code,
+                    spec.maxAttempts());
             queue.removeHeartbeat(jedis, name);
             if (c != null && code != 0) {
                 events.accept("worker " + name + " (pid " + c.pid() + ") died with exit code " + code + describe(code)

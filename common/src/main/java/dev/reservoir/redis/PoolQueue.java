@@ -151,6 +151,15 @@ public final class PoolQueue {
         return claims.handBackAll(jedis, deadConsumer, reason);
     }
 
+    /**
+     * As {@link #handBackAll(Jedis, String, String)}, but a task that would start an attempt beyond
+     * {@code maxAttempts} is dead-lettered as WorkerLost instead (decided inside Redis: a task that
+     * kills every worker that reads it is never read again).
+     */
+    public int handBackAll(Jedis jedis, String deadConsumer, String reason, int maxAttempts) {
+        return claims.handBackAll(jedis, deadConsumer, reason, maxAttempts);
+    }
+
     /** Removes a consumer from the group, but only when it owns nothing. */
     public boolean deleteConsumerIfIdle(Jedis jedis, String consumer) {
         return claims.deleteConsumerIfIdle(jedis, consumer);

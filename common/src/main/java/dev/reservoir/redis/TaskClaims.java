@@ -4,6 +4,7 @@ import static dev.reservoir.redis.Replies.b;
 
 import dev.reservoir.protocol.PoolKeys;
 import dev.reservoir.protocol.StatsFields;
+import dev.reservoir.spec.SettingDefaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,11 @@ final class TaskClaims {
     }
 
     int requeue(Jedis jedis, String owner, int extraAttempts, String lastError, String counter, List<String> streamIds) {
+        return requeue(jedis, owner, extraAttempts, lastError, counter, 0, streamIds);
+    }
+
+    /** @param maxAttempts a task that would start an attempt beyond this is dead-lettered as WorkerLost instead; 0: no limit */
+    int requeue(Jedis jedis, String owner, int extraAttempts, String lastError, String counter, int maxAttempts, List<String> streamIds) {
         if (streamIds.isEmpty()) {
             return 0;
         }
@@ -105,12 +111,19 @@ final class TaskClaims {
         args.add(b(Integer.toString(extraAttempts)));
         args.add(b(lastError == null ? "" : lastError));
         args.add(b(counter));
+        args.add(b(Integer.toString(maxAttempts)));
+        args.add(b(Integer.toString(Results.DEAD_LETTER_PAYLOAD_PREFIX)));
+        args.add(b(Long.toString(SettingDefaults.MAX_DEAD_LETTERS_MAX)));
         streamIds.forEach(id -> args.add(b(id)));
-        return (int) Replies.number(REQUEUE.run(jedis, List.of(tasksKey, tasksKey, b(keys.stats())), args));
+        return (int) Replies.number(REQUEUE.run(jedis, List.of(tasksKey, tasksKey, b(keys.stats()), b(keys.dead())), args));
+    }
+
+    int handBackAll(Jedis jedis, String deadConsumer, String reason) {
+        return handBackAll(jedis, deadConsumer, reason, 0);
     }
 
     @SuppressWarnings("unchecked")
-    int handBackAll(Jedis jedis, String deadConsumer, String reason) {
+    int handBackAll(Jedis jedis, String deadConsumer, String reason, int maxAttempts) {
         int moved = 0;
         while (true) {
             List<Object> pending;
@@ -127,7 +140,7 @@ final class TaskClaims {
                 break;
             }
             List<String> ids = pending.stream().map(p -> Replies.text(((List<Object>) p).get(0))).toList();
-            moved += requeue(jedis, deadConsumer, 1, reason, StatsFields.RECLAIMED, ids);
+            moved += requeue(jedis, deadConsumer, 1, reason, StatsFields.RECLAIMED, maxAttempts, ids);
         }
         deleteConsumerIfIdle(jedis, deadConsumer);
         return moved;

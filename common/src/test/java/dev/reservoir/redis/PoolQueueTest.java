@@ -502,6 +502,36 @@ class PoolQueueTest {
     }
 
     @Test
+    void aTaskWhoseWorkersAllDiedIsDeadLetteredByTheHandBackWithoutAnyWorkerReadingIt() {
+        // Found in review: a payload too big for the heap killed every worker that read it; only a worker checked
+        // attempts, so it went round for ever. The hand-back now ends it inside Redis.
+        byte[] payload = new byte[5000];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        queue.submit(jedis, Task.of("poison", "echo", payload, keys.reply("c1")));
+        queue.submit(jedis, task("fine"));
+        int maxAttempts = 2;
+        for (int death = 1; death <= 2; death++) {
+            assertThat(queue.read(jedis, "dead-" + death, 10, Duration.ofMillis(100))).isNotEmpty();
+            assertThat(queue.handBackAll(jedis, "dead-" + death, "WorkerLost: worker exited with code 70", maxAttempts)).isEqualTo(2);
+        }
+        assertThat(queue.inFlight(jedis)).isZero();
+        assertThat(queue.backlog(jedis)).as("both were handed back once; now both are at attempt 3 > maxAttempts").isZero();
+        var dead = jedis.xrange(keys.dead(), (redis.clients.jedis.StreamEntryID) null, null);
+        assertThat(dead).hasSize(2);
+        var poison = dead.stream().filter(e -> "poison".equals(e.getFields().get("id"))).findFirst().orElseThrow().getFields();
+        assertThat(poison).containsEntry("error_type", "WorkerLost").containsEntry("status", "failed").containsEntry("attempts", "2")
+                .containsEntry("payload_bytes", "5000").containsEntry("handler", "echo");
+        assertThat(poison.get("payload")).hasSize(1024);
+        assertThat(poison.get("error_message")).contains("maxAttempts=2", "code 70");
+        assertThat(queue.stats(jedis)).containsEntry(StatsFields.DEAD_LETTERED, 2L);
+        // Without a limit (the worker's own hand-backs) a task is always put back.
+        queue.submit(jedis, task("again"));
+        queue.read(jedis, "dead-3", 10, Duration.ofMillis(100));
+        assertThat(queue.handBackAll(jedis, "dead-3", "WorkerLost")).isEqualTo(1);
+        assertThat(queue.backlog(jedis)).isEqualTo(1);
+    }
+
+    @Test
     void handBackAllMovesADeadConsumersTasksAndDeletesIt() {
         for (int i = 0; i < 5; i++) {
             queue.submit(jedis, task("t" + i));

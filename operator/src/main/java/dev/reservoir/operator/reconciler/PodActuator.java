@@ -76,7 +76,7 @@ final class PodActuator {
                  RedisEndpoint endpoint, PoolQueue queue, Context<WorkerPool> context, InformerEventSource<Pod, WorkerPool> podSource,
                  String drainToken, Runnable wake, String key, String owner, long now, List<Problem> problems) {
         if (endpoint != null && !reclaim.isEmpty()) {
-            reclaim(pool, reclaim, endpoint, queue, key, owner);
+            reclaim(pool, reclaim, endpoint, queue, key, owner, spec.maxAttempts());
         }
         String ns = pool.getMetadata().getNamespace();
         for (String name : plan.delete()) {
@@ -123,10 +123,12 @@ final class PodActuator {
         }
     }
 
-    private void reclaim(WorkerPool pool, List<String> reclaim, RedisEndpoint endpoint, PoolQueue queue, String key, String owner) {
+    private void reclaim(WorkerPool pool, List<String> reclaim, RedisEndpoint endpoint, PoolQueue queue, String key, String owner,
+                         int maxAttempts) {
         try (Jedis jedis = redis.pool(owner, endpoint).getResource()) {
             for (String worker : reclaim) {
-                int moved = queue.handBackAll(jedis, worker, "worker " + worker + " exited");
+                // Past maxAttempts a task is dead-lettered (WorkerLost) instead: it may be what killed its workers.
+                int moved = queue.handBackAll(jedis, worker, "worker " + worker + " exited", maxAttempts);
                 if (moved > 0) {
                     events.normal(pool, "TasksReclaimed", moved + " task(s) claimed by exited worker " + worker
                             + " returned to the queue");
