@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         header = "Start a local pool, run a mixed workload with a progress bar, print the figures, stop.",
         description = {"Start a local pool (default 4 workers × 8 threads, embedded Redis), run a mixed workload with a live",
                 "progress bar, print throughput, latency percentiles, tasks per worker and memory pool use, then stop cleanly.",
-                "Mix: 80% echo (1 KiB), 15% sleep 5-20 ms, 4% sha256 64Kix8, 1% fail (retried, then dead-lettered)."})
+                "Mix: 80%% echo (1 KiB), 15%% sleep 5-20 ms, 4%% sha256 64Kix8, 1%% fail (retried, then dead-lettered)."})
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     LocalPoolOptions local;
