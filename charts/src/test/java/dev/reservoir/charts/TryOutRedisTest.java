@@ -63,6 +63,12 @@ class TryOutRedisTest {
         Files.createSymbolicLink(bin.resolve("redis-server"), RedisServerProcess.binary());
         int port = RedisServerProcess.freePort();
         List<String> run = new ArrayList<>(argv);
+        // The pod's data directory (its volume) is this test's directory here: Redis changes into it as it reads it.
+        for (int i = 1; i < run.size(); i++) {
+            if (run.get(i - 1).equals("--dir")) {
+                run.set(i, dir.toString());
+            }
+        }
         run.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()));
         ProcessBuilder builder = new ProcessBuilder(run).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile());
