@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, long blockSize, Integer blocks, Integer maxBlocks,
                            Duration visibilityTimeout, int maxAttempts, Dispatch dispatch, long maxTasksPerWorker,
-                           Duration drainTimeout) {
+                           Duration drainTimeout, Duration taskTimeout) {
 
     /** Every default: what an empty spec and an empty environment both mean. */
     public static PoolSettings defaults() {
@@ -64,8 +64,9 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         Dispatch dispatch = Dispatch.valueOf(r.choice(Setting.DISPATCH));
         long maxTasks = r.count(Setting.MAX_TASKS_PER_WORKER);
         Duration drain = r.duration(Setting.DRAIN_TIMEOUT);
+        Duration taskTimeout = r.duration(Setting.TASK_TIMEOUT);
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks == null ? null : blocks.intValue(),
-                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain);
+                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain, taskTimeout);
     }
 
     /** Reads a worker's environment ({@code RESERVOIR_*}), adding a problem per bad variable. */
@@ -94,6 +95,7 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         env.put(Setting.DISPATCH.env(), dispatch.name());
         env.put(Setting.MAX_TASKS_PER_WORKER.env(), Long.toString(maxTasksPerWorker));
         env.put(Setting.DRAIN_TIMEOUT.env(), Quantities.formatDuration(drainTimeout));
+        env.put(Setting.TASK_TIMEOUT.env(), Quantities.formatDuration(taskTimeout));
         return env;
     }
 
@@ -114,26 +116,31 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
 
     public PoolSettings withThreads(int n) {
         return new PoolSettings(n, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, taskTimeout);
     }
 
     public PoolSettings withPrefetch(int n) {
         return new PoolSettings(threads, threadMode, n, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, taskTimeout);
     }
 
     public PoolSettings withVisibilityTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, d, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout);
+                maxTasksPerWorker, drainTimeout, taskTimeout);
     }
 
     public PoolSettings withMaxTasksPerWorker(long n) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                n, drainTimeout);
+                n, drainTimeout, taskTimeout);
     }
 
     public PoolSettings withDrainTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, d);
+                maxTasksPerWorker, d, taskTimeout);
+    }
+
+    public PoolSettings withTaskTimeout(Duration d) {
+        return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
+                maxTasksPerWorker, drainTimeout, d);
     }
 }

@@ -27,12 +27,13 @@ class PoolSettingsTest {
         assertThat(d.dispatch()).isEqualTo(Dispatch.SharedQueue);
         assertThat(d.maxTasksPerWorker()).isZero();
         assertThat(d.drainTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.taskTimeout()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test
     void theEnvironmentRoundTrips() {
         PoolSettings s = new PoolSettings(12, ThreadMode.VIRTUAL, 0, 1 << 20, 40, 400, Duration.ofMillis(1500), 7, Dispatch.RoundRobin,
-                5000, Duration.ofMinutes(2));
+                5000, Duration.ofMinutes(2), Duration.ofSeconds(90));
         List<String> problems = new ArrayList<>();
         assertThat(PoolSettings.fromEnv(s.toEnv(), problems)).isEqualTo(s);
         assertThat(problems).isEmpty();
@@ -46,7 +47,7 @@ class PoolSettingsTest {
     @Test
     void everySettingWithAWorkerVariableIsCarried() {
         PoolSettings s = new PoolSettings(2, ThreadMode.PLATFORM, 3, 4096, 17, 18, Duration.ofSeconds(9), 2, Dispatch.Random, 1,
-                Duration.ZERO);
+                Duration.ZERO, Duration.ZERO);
         for (Setting setting : Setting.values()) {
             if (setting.env() != null) {
                 assertThat(s.toEnv()).as(setting.name()).containsKey(setting.env());
@@ -65,6 +66,7 @@ class PoolSettingsTest {
         spec.put("queue.maxAttempts", 101);
         spec.put("dispatch", "sharedqueue");
         spec.put("drainTimeout", "2d");
+        spec.put("taskTimeout", "169h");
         List<String> problems = new ArrayList<>();
         PoolSettings.read(SettingReader.ofSpec(s -> spec.get(s.field()), problems));
         assertThat(problems).containsExactly(
@@ -75,7 +77,8 @@ class PoolSettingsTest {
                 "spec.queue.visibilityTimeout: 500ms is out of range: use 1s to 24h",
                 "spec.queue.maxAttempts: 101 is out of range: use 1 to 100",
                 "spec.dispatch: 'sharedqueue' is not one of SharedQueue, RoundRobin, Random",
-                "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
+                "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h",
+                "spec.taskTimeout: 169h is out of range: use 0s to 168h");
 
         problems.clear();
         PoolSettings.fromEnv(Map.of("RESERVOIR_THREADS", "99999999999999999999", "RESERVOIR_MEMORY_MAX_BLOCKS", "10"), problems);

@@ -36,7 +36,6 @@ public record WorkerConfig(
         PoolSettings settings,
         Duration memoryWait,
         LeakDetection leakDetection,
-        Duration taskTimeout,
         Duration resultTtl,
         int httpPort,
         Path handlersDir,
@@ -88,7 +87,6 @@ public record WorkerConfig(
         PoolSettings settings = PoolSettings.fromEnv(values, problems);
         Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10));
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
-        Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO);
         Duration resultTtl = r.duration(RESULT_TTL, Duration.ofHours(24));
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String handlersDir = r.text(HANDLERS_DIR, "/opt/reservoir/handlers");
@@ -96,7 +94,7 @@ public record WorkerConfig(
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, resultTtl, httpPort,
+        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, resultTtl, httpPort,
                 Path.of(handlersDir), heartbeat);
     }
 
@@ -141,6 +139,11 @@ public record WorkerConfig(
 
     public Duration drainTimeout() {
         return settings.drainTimeout();
+    }
+
+    /** Run timeout of a task that sets none of its own; zero: none. */
+    public Duration taskTimeout() {
+        return settings.taskTimeout();
     }
 
     public Dispatch dispatch() {
@@ -231,6 +234,7 @@ public record WorkerConfig(
                 + ") prefetch=" + prefetch() + " memoryPool=" + Quantities.formatBytes(blockSize()) + "x" + blocks() + "(max " + maxBlocks() + ")"
                 + " visibilityTimeout=" + Quantities.formatDuration(visibilityTimeout()) + " maxAttempts=" + maxAttempts()
                 + " maxTasksPerWorker=" + maxTasksPerWorker() + " drainTimeout=" + Quantities.formatDuration(drainTimeout())
+                + " taskTimeout=" + Quantities.formatDuration(taskTimeout())
                 + " pid=" + ManagementFactory.getRuntimeMXBean().getPid();
     }
 }
