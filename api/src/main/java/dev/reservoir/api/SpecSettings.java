@@ -42,6 +42,7 @@ public final class SpecSettings {
             case DISPATCH -> spec.dispatch;
             case MAX_TASKS_PER_WORKER -> spec.maxTasksPerWorker;
             case DRAIN_TIMEOUT -> spec.drainTimeout;
+            case TASK_TIMEOUT -> spec.taskTimeout;
             case MIN_REPLICAS -> autoscaling.minReplicas;
             case MAX_REPLICAS -> autoscaling.maxReplicas;
             case TARGET_BACKLOG_PER_WORKER -> autoscaling.targetBacklogPerWorker;

@@ -58,7 +58,7 @@ class WorkerPoolYamlTest {
                 "apiVersion: must be reservoir.dev/v1alpha1, got 'reservoir.dev/v1'",
                 "spec.threads: 'four' is not a whole number: use 1 to 1024",
                 "spec.thread: unknown field (known: autoscaling, dispatch, drainTimeout, image, maxTasksPerWorker, memoryPool, prefetch,"
-                        + " queue, replicas, template, threadMode, threads)",
+                        + " queue, replicas, taskTimeout, template, threadMode, threads)",
                 "spec.memoryPool: must be a mapping (key: value lines), got 5",
                 "spec.queue.redis.pasword: unknown field (known: passwordSecretRef, url)",
                 "spec.queue.maxAttempts: must be a whole number, got a list",

@@ -28,6 +28,7 @@ class PoolSpecParserTest {
               dispatch: SharedQueue
               maxTasksPerWorker: 1000
               drainTimeout: 2m
+              taskTimeout: 10m
               autoscaling: {minReplicas: 1, maxReplicas: 20, targetBacklogPerWorker: 16}
               template: {nodeSelector: {disk: ssd}}
             """;
@@ -49,6 +50,7 @@ class PoolSpecParserTest {
         assertThat(spec.dispatch()).isEqualTo(Dispatch.SharedQueue);
         assertThat(spec.maxTasksPerWorker()).isEqualTo(1000);
         assertThat(spec.drainTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(spec.settings().taskTimeout()).isEqualTo(Duration.ofMinutes(10));
     }
 
     @Test
@@ -78,7 +80,7 @@ class PoolSpecParserTest {
                         "metadata.name: pool name 'Bad_Name' is not valid: use 1-63 lower-case letters, digits and '-', starting and"
                                 + " ending with a letter or digit (a Kubernetes resource name)",
                         "spec.treads: unknown field (known: autoscaling, dispatch, drainTimeout, image, maxTasksPerWorker,"
-                                + " memoryPool, prefetch, queue, replicas, template, threadMode, threads)",
+                                + " memoryPool, prefetch, queue, replicas, taskTimeout, template, threadMode, threads)",
                         "spec.threads: 0 is out of range: use 1 to 1024",
                         "spec.threadMode: 'green' is not one of platform, virtual",
                         "spec.memoryPool.blockSize: '64KB' is not a size: use bytes or a number with Ki, Mi or Gi, e.g. 64Ki",

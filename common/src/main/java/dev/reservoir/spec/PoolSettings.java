@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, long blockSize, Integer blocks, Integer maxBlocks,
                            Duration visibilityTimeout, int maxAttempts, Dispatch dispatch, long maxTasksPerWorker,
-                           Duration drainTimeout, Retention retention) {
+                           Duration drainTimeout, Duration taskTimeout, Retention retention) {
 
     /** Every default: what an empty spec and an empty environment both mean. */
     public static PoolSettings defaults() {
@@ -65,10 +65,11 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         Dispatch dispatch = Dispatch.valueOf(r.choice(Setting.DISPATCH));
         long maxTasks = r.count(Setting.MAX_TASKS_PER_WORKER);
         Duration drain = r.duration(Setting.DRAIN_TIMEOUT);
+        Duration taskTimeout = r.duration(Setting.TASK_TIMEOUT);
         Retention retention = new Retention(r.duration(Setting.RESULT_TTL), r.count(Setting.MAX_RESULTS),
                 r.duration(Setting.DEAD_LETTER_TTL), r.count(Setting.MAX_DEAD_LETTERS));
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks == null ? null : blocks.intValue(),
-                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain, retention);
+                maxBlocks == null ? null : maxBlocks.intValue(), visibility, maxAttempts, dispatch, maxTasks, drain, taskTimeout, retention);
     }
 
     /** Reads a worker's environment ({@code RESERVOIR_*}), adding a problem per bad variable. */
@@ -101,6 +102,7 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
         env.put(Setting.DISPATCH.env(), dispatch.name());
         env.put(Setting.MAX_TASKS_PER_WORKER.env(), Long.toString(maxTasksPerWorker));
         env.put(Setting.DRAIN_TIMEOUT.env(), Quantities.formatDuration(drainTimeout));
+        env.put(Setting.TASK_TIMEOUT.env(), Quantities.formatDuration(taskTimeout));
         return env;
     }
 
@@ -121,26 +123,31 @@ public record PoolSettings(int threads, ThreadMode threadMode, int prefetch, lon
 
     public PoolSettings withThreads(int n) {
         return new PoolSettings(n, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout, retention);
+                maxTasksPerWorker, drainTimeout, taskTimeout, retention);
     }
 
     public PoolSettings withPrefetch(int n) {
         return new PoolSettings(threads, threadMode, n, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout, retention);
+                maxTasksPerWorker, drainTimeout, taskTimeout, retention);
     }
 
     public PoolSettings withVisibilityTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, d, maxAttempts, dispatch,
-                maxTasksPerWorker, drainTimeout, retention);
+                maxTasksPerWorker, drainTimeout, taskTimeout, retention);
     }
 
     public PoolSettings withMaxTasksPerWorker(long n) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                n, drainTimeout, retention);
+                n, drainTimeout, taskTimeout, retention);
     }
 
     public PoolSettings withDrainTimeout(Duration d) {
         return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
-                maxTasksPerWorker, d, retention);
+                maxTasksPerWorker, d, taskTimeout, retention);
+    }
+
+    public PoolSettings withTaskTimeout(Duration d) {
+        return new PoolSettings(threads, threadMode, prefetch, blockSize, blocks, maxBlocks, visibilityTimeout, maxAttempts, dispatch,
+                maxTasksPerWorker, drainTimeout, d, retention);
     }
 }

@@ -38,6 +38,8 @@ public enum Setting {
     MAX_TASKS_PER_WORKER("maxTasksPerWorker", WorkerEnv.MAX_TASKS_PER_WORKER, Kind.COUNT, SettingDefaults.MAX_TASKS_PER_WORKER, 0,
             Long.MAX_VALUE),
     DRAIN_TIMEOUT("drainTimeout", WorkerEnv.DRAIN_TIMEOUT, Kind.DURATION, SettingDefaults.DRAIN_TIMEOUT, 0, millis(DRAIN_TIMEOUT_MAX)),
+    /** A task's own {@code timeout} field wins over it; 0s: no timeout. */
+    TASK_TIMEOUT("taskTimeout", WorkerEnv.TASK_TIMEOUT, Kind.DURATION, SettingDefaults.TASK_TIMEOUT, 0, millis(TASK_TIMEOUT_MAX)),
     MIN_REPLICAS("autoscaling.minReplicas", null, Kind.COUNT, SettingDefaults.MIN_REPLICAS, 0, REPLICAS_MAX),
     /** No default: required whenever autoscaling is set. */
     MAX_REPLICAS("autoscaling.maxReplicas", null, Kind.COUNT, null, 1, REPLICAS_MAX),

@@ -53,6 +53,13 @@ public final class SettingDefaults {
     public static final String MAX_TASKS_PER_WORKER = "0";
     public static final String DRAIN_TIMEOUT = "60s";
     public static final String DRAIN_TIMEOUT_MAX = "24h";
+    /**
+     * A handler that never returns holds its claim until this ends it; an hour is long for a task and
+     * short for a pool stuck behind one. 0s means no timeout.
+     */
+    public static final String TASK_TIMEOUT = "1h";
+    /** Seven days (durations are written in ms, s, m or h). */
+    public static final String TASK_TIMEOUT_MAX = "168h";
 
     public static final String MIN_REPLICAS = "1";
     public static final String TARGET_BACKLOG_PER_WORKER = "16";

@@ -28,12 +28,13 @@ class PoolSettingsTest {
         assertThat(d.maxTasksPerWorker()).isZero();
         assertThat(d.drainTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(d.retention()).isEqualTo(new Retention(Duration.ofHours(24), 1_000_000, Duration.ofHours(168), 100_000));
+        assertThat(d.taskTimeout()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test
     void theEnvironmentRoundTrips() {
         PoolSettings s = new PoolSettings(12, ThreadMode.VIRTUAL, 0, 1 << 20, 40, 400, Duration.ofMillis(1500), 7, Dispatch.RoundRobin,
-                5000, Duration.ofMinutes(2), new Retention(Duration.ofMinutes(90), 5000, Duration.ofHours(48), 700));
+                5000, Duration.ofMinutes(2), Duration.ofSeconds(90), new Retention(Duration.ofMinutes(90), 5000, Duration.ofHours(48), 700));
         List<String> problems = new ArrayList<>();
         assertThat(PoolSettings.fromEnv(s.toEnv(), problems)).isEqualTo(s);
         assertThat(problems).isEmpty();
@@ -49,7 +50,7 @@ class PoolSettingsTest {
     @Test
     void everySettingWithAWorkerVariableIsCarried() {
         PoolSettings s = new PoolSettings(2, ThreadMode.PLATFORM, 3, 4096, 17, 18, Duration.ofSeconds(9), 2, Dispatch.Random, 1,
-                Duration.ZERO, new Retention(Duration.ofHours(1), 1000, Duration.ofHours(1), 100));
+                Duration.ZERO, Duration.ZERO, new Retention(Duration.ofHours(1), 1000, Duration.ofHours(1), 100));
         for (Setting setting : Setting.values()) {
             if (setting.env() != null) {
                 assertThat(s.toEnv()).as(setting.name()).containsKey(setting.env());
@@ -68,6 +69,7 @@ class PoolSettingsTest {
         spec.put("queue.maxAttempts", 101);
         spec.put("dispatch", "sharedqueue");
         spec.put("drainTimeout", "2d");
+        spec.put("taskTimeout", "169h");
         List<String> problems = new ArrayList<>();
         PoolSettings.read(SettingReader.ofSpec(s -> spec.get(s.field()), problems));
         assertThat(problems).containsExactly(
@@ -78,7 +80,8 @@ class PoolSettingsTest {
                 "spec.queue.visibilityTimeout: 500ms is out of range: use 1s to 24h",
                 "spec.queue.maxAttempts: 101 is out of range: use 1 to 100",
                 "spec.dispatch: 'sharedqueue' is not one of SharedQueue, RoundRobin, Random",
-                "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h");
+                "spec.drainTimeout: '2d' is not a duration: use a number and a unit, e.g. 500ms, 30s, 2m, 1h",
+                "spec.taskTimeout: 169h is out of range: use 0s to 168h");
 
         problems.clear();
         PoolSettings.fromEnv(Map.of("RESERVOIR_DRAIN_TIMEOUT", "3000000000000h", "RESERVOIR_VISIBILITY_TIMEOUT", "99999999999999999h"),

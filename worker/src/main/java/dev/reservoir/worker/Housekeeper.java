@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -23,7 +24,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * <ul>
  *   <li>renews this worker's claims every third of the visibility timeout, so that no other worker
  *       reclaims a task that is still running here;</li>
- *   <li>interrupts tasks past their timeout (every 100 ms);</li>
+ *   <li>interrupts tasks past their timeout (every 100 ms), and hands a task whose handler ignored the
+ *       interrupt for the grace period to the worker to abandon;</li>
  *   <li>publishes the heartbeat every heartbeatInterval;</li>
  *   <li>trims acknowledged entries off the stream in bulk, and applies the pool's retention to results and dead
  *       letters, every second (complete.lua leaves them);</li>
@@ -48,10 +50,14 @@ final class Housekeeper {
     private final RedisHealth health;
     /** The worker's fatal-error handler: a scheduled run's Throwable never reaches a thread's uncaught handler. */
     private final Thread.UncaughtExceptionHandler fatalErrors;
+    /** The worker's answer to a handler that ignored its timeout's interrupt: abandon the job, recycle the worker. */
+    private final Consumer<Job> abandonStuck;
     private final ScheduledExecutorService executor;
 
     Housekeeper(WorkerConfig config, PoolQueue queue, JedisPool redis, WorkerMetrics metrics, Map<String, Job> inFlight,
-            Supplier<Heartbeat> heartbeat, RedisHealth health, Thread.UncaughtExceptionHandler fatalErrors, ThreadFactory threads) {
+            Supplier<Heartbeat> heartbeat, RedisHealth health, Thread.UncaughtExceptionHandler fatalErrors, Consumer<Job> abandonStuck,
+            ThreadFactory threads) {
+        this.abandonStuck = abandonStuck;
         this.health = health;
         this.config = config;
         this.queue = queue;
@@ -189,9 +195,14 @@ final class Housekeeper {
         long now = System.nanoTime();
         for (Job job : inFlight.values()) {
             Thread runner = job.runner;
-            if (runner != null && !job.timedOut && now > job.deadlineNanos && job.state.get() == Job.State.RUNNING) {
+            if (runner == null || job.state.get() != Job.State.RUNNING) {
+                continue;
+            }
+            if (!job.timedOut && now > job.deadlineNanos) {
                 job.timedOut = true;
                 runner.interrupt();
+            } else if (job.timedOut && now > job.abandonAtNanos) {
+                abandonStuck.accept(job);
             }
         }
     }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * QUEUED ──runner takes it──▶ RUNNING ──handler returns/throws──▶ FINISHED ──outcome written──▶ (removed)
  *   │                            │
- *   └──drain hands it back──▶ HANDED_BACK      └──drain timeout──▶ ABANDONED (requeued; a late result is dropped)
+ *   └──drain hands it back──▶ HANDED_BACK      └──drain timeout, or timeout + grace──▶ ABANDONED
+ *                                                   (requeued or failed for good; a late result is dropped)
  * </pre>
  * Entries that fail before running (malformed, unknown handler, too large, attempts used up) go
  * straight from QUEUED to FINISHED.
@@ -43,6 +44,13 @@ final class Job {
     volatile long deadlineNanos;
     /** Set by the housekeeper when the deadline passed (the runner then reports a timeout). */
     volatile boolean timedOut;
+    /**
+     * The run's timeout in ms (0: none) and when a handler that ignored its interrupt is abandoned
+     * (System.nanoTime; Long.MAX_VALUE: never). Plain fields: written by the runner before {@link #runner},
+     * whose volatile write publishes them to whoever reads the runner first.
+     */
+    long timeoutMillis;
+    long abandonAtNanos = Long.MAX_VALUE;
 
     Job(String streamId, Task task, int attempt, long submittedAt) {
         this.streamId = streamId;

@@ -62,6 +62,8 @@ final class JobRunner {
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         job.deadlineNanos = timeout > 0 ? saturatedAdd(start, TimeUnit.MILLISECONDS.toNanos(timeout)) : Long.MAX_VALUE;
+        job.timeoutMillis = timeout;
+        job.abandonAtNanos = timeout > 0 ? saturatedAdd(job.deadlineNanos, graceNanos(timeout)) : Long.MAX_VALUE;
         job.runner = Thread.currentThread(); // after the deadline (see Job.runner)
         if (job.submittedAt > 0) {
             metrics.queueWait.record(Math.max(0, startMillis - job.submittedAt), TimeUnit.MILLISECONDS);
@@ -134,6 +136,36 @@ final class JobRunner {
         } else {
             TaskResult result = TaskResult.failed(task.id(), type, message, job.attempt, config.workerId(), micros);
             completer.finish(job, new PoolQueue.Outcome(job.streamId, result, task.replyTo(), task.handler(), task.payload()));
+        }
+    }
+
+    /**
+     * How long a handler may go on after its timeout's interrupt before it is abandoned: max(5 s, timeout / 10).
+     * Long enough for a handler that does stop on an interrupt to clean up and return.
+     */
+    static long graceNanos(long timeoutMillis) {
+        return Math.max(TimeUnit.SECONDS.toNanos(5), TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 10);
+    }
+
+    /**
+     * Fails the attempt of a job whose handler ignored its timeout's interrupt for the grace period, and
+     * which the caller has moved RUNNING → ABANDONED: with TaskTimeout, so the task is requeued with the
+     * attempt counted while attempts remain, else it fails for good. The runner thread stays stuck in the
+     * handler; should it ever return, its result is dropped (the job is no longer RUNNING).
+     */
+    void failAbandoned(Job job) {
+        Task task = job.task;
+        String message = "task ran longer than its timeout of " + job.timeoutMillis + "ms and ignored the interrupt for a further "
+                + TimeUnit.NANOSECONDS.toMillis(graceNanos(job.timeoutMillis)) + "ms: abandoned (its worker is replaced)";
+        if (job.attempt < config.maxAttempts()) {
+            completer.enqueue(Completer.Write.retry(job, ErrorTypes.TIMEOUT + ": " + message));
+        } else {
+            // the deadline is finite here (an abandoned job had one), so it is the start plus the timeout
+            long start = job.deadlineNanos - TimeUnit.MILLISECONDS.toNanos(job.timeoutMillis);
+            long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+            TaskResult result = TaskResult.failed(task.id(), ErrorTypes.TIMEOUT, message, job.attempt, config.workerId(), micros);
+            completer.enqueue(Completer.Write.outcome(job, new PoolQueue.Outcome(job.streamId, result, task.replyTo(), task.handler(),
+                    task.payload())));
         }
     }
 

@@ -35,7 +35,7 @@ import redis.clients.jedis.JedisPool;
  *
  * <h2>Lifecycle</h2>
  * <pre>
- * STARTING ──Redis reached, group ensured──▶ RUNNING ──SIGTERM / POST /drain / maxTasksPerWorker──▶ DRAINING ──▶ STOPPED
+ * STARTING ──Redis reached, group ensured──▶ RUNNING ──SIGTERM / POST /drain / maxTasksPerWorker / stuck handler──▶ DRAINING ──▶ STOPPED
  * </pre>
  * The state only moves forward ({@link Lifecycle}). RUNNING: the fetcher claims at most as many tasks
  * as it has free slots (threads + prefetch). DRAINING: no new claims; claimed-but-unstarted tasks are
@@ -128,7 +128,7 @@ public final class Worker implements AutoCloseable {
         this.fetcher = new Fetcher(config, queue, lifecycle, metrics, handlers, slots, prefetchBound, runners, inFlight, completer,
                 redisHealth, () -> startDrain("reservoir-recycle", false), roomThread("reservoir-fetcher"));
         this.housekeeper = new Housekeeper(config, queue, redis, metrics, inFlight, this::heartbeat, redisHealth, this::fatal,
-                roomThread("reservoir-housekeeper"));
+                this::abandonStuck, roomThread("reservoir-housekeeper"));
         registerGauges();
     }
 
@@ -266,6 +266,27 @@ public final class Worker implements AutoCloseable {
         } catch (Throwable ignored) {
             // the first one is what counts
         }
+    }
+
+    // ---------------------------------------------------------------- stuck handlers
+
+    /**
+     * A handler ignored its timeout's interrupt for the grace period: its runner thread cannot be taken back,
+     * so this worker is one thread short for good and must be replaced. The tasks queued behind the job are
+     * handed back at once so idle peers run them, the job is abandoned (its attempt fails with TaskTimeout,
+     * see {@link JobRunner#failAbandoned}), and the worker drains and stops (exit 0: the supervisor replaces
+     * it). The siblings go back first, so on the stream they stand ahead of a retry of the stuck task.
+     */
+    private void abandonStuck(Job job) {
+        if (!job.transition(Job.State.RUNNING, Job.State.ABANDONED)) {
+            return;
+        }
+        handBackQueued();
+        jobRunner.failAbandoned(job);
+        LOG.warning("task " + job.taskId() + " ran past its timeout of " + job.timeoutMillis + "ms and ignored the interrupt; abandoned it"
+                + " (attempt " + job.attempt + " of " + config.maxAttempts() + " counted) and recycling this worker, whose runner thread"
+                + " stays stuck in the handler");
+        startDrain("reservoir-recycle", true);
     }
 
     // ---------------------------------------------------------------- drain and stop

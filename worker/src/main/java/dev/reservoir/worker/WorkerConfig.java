@@ -37,7 +37,6 @@ public record WorkerConfig(
         PoolSettings settings,
         Duration memoryWait,
         LeakDetection leakDetection,
-        Duration taskTimeout,
         int httpPort,
         HttpToken httpToken,
         Path handlersDir,
@@ -89,7 +88,6 @@ public record WorkerConfig(
         PoolSettings settings = PoolSettings.fromEnv(values, problems);
         Duration memoryWait = r.duration(MEMORY_WAIT, Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1));
         LeakDetection leakDetection = r.choice(LEAK_DETECTION, LeakDetection.SAMPLED);
-        Duration taskTimeout = r.duration(TASK_TIMEOUT, Duration.ZERO, Duration.ZERO, Duration.ofDays(7));
         int httpPort = (int) r.number(HTTP_PORT, 8080, -1, 65535);
         String token = values.get(HTTP_TOKEN);
         HttpToken httpToken = token == null || token.isEmpty() ? null : new HttpToken(token);
@@ -101,7 +99,7 @@ public record WorkerConfig(
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, taskTimeout, httpPort, httpToken,
+        return new WorkerConfig(pool, workerId, redis, settings, memoryWait, leakDetection, httpPort, httpToken,
                 Path.of(handlersDir), heartbeat);
     }
 
@@ -146,6 +144,11 @@ public record WorkerConfig(
 
     public Duration drainTimeout() {
         return settings.drainTimeout();
+    }
+
+    /** Run timeout of a task that sets none of its own; zero: none. */
+    public Duration taskTimeout() {
+        return settings.taskTimeout();
     }
 
     public Dispatch dispatch() {
@@ -248,6 +251,7 @@ public record WorkerConfig(
                 + ") prefetch=" + prefetch() + " memoryPool=" + Quantities.formatBytes(blockSize()) + "x" + blocks() + "(max " + maxBlocks() + ")"
                 + " visibilityTimeout=" + Quantities.formatDuration(visibilityTimeout()) + " maxAttempts=" + maxAttempts()
                 + " maxTasksPerWorker=" + maxTasksPerWorker() + " drainTimeout=" + Quantities.formatDuration(drainTimeout())
+                + " taskTimeout=" + Quantities.formatDuration(taskTimeout())
                 + " pid=" + ManagementFactory.getRuntimeMXBean().getPid();
     }
 }

@@ -9,7 +9,7 @@ import java.util.logging.SimpleFormatter;
 
 /**
  * Entry point of a worker process (pod or local child). Exit codes: 0 after a drain (SIGTERM,
- * POST /drain, maxTasksPerWorker), 2 on invalid configuration (one line per problem on stderr),
+ * POST /drain, maxTasksPerWorker, a handler that ignored its timeout's interrupt), 2 on invalid configuration (one line per problem on stderr),
  * 3 when the handlers cannot be loaded, {@value #EXIT_FATAL_ERROR} after a fatal error (an Error or a bug
  * in one of the worker's own threads, see {@link FatalErrorPolicy#haltProcess}): the process halts so
  * that it is replaced.

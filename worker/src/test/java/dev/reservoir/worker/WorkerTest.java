@@ -121,8 +121,9 @@ class WorkerTest {
             jedis.xadd(pool.keys.tasks(), StreamEntryID.NEW_ENTRY, Map.of("id", "m", "reply", pool.replyKey));
         }
         pool.submit("s", "sleep", "not-a-number");
+        pool.submit("long", "sleep", "600001"); // beyond the built-in sleep's cap of 10 minutes: refused at once
         pool.submit("ok", "echo", "still alive");
-        Map<String, List<TaskResult>> r = pool.awaitReplies(5, Duration.ofSeconds(20));
+        Map<String, List<TaskResult>> r = pool.awaitReplies(6, Duration.ofSeconds(20));
         assertThat(r.get("u").getFirst().errorType()).isEqualTo(ErrorTypes.UNKNOWN_HANDLER);
         assertThat(r.get("u").getFirst().errorMessage()).contains("no handler named 'no-such-handler'").contains("echo");
         assertThat(r.get("big").getFirst().errorType()).isEqualTo(ErrorTypes.PAYLOAD_TOO_LARGE);
@@ -131,9 +132,12 @@ class WorkerTest {
         assertThat(r.get("m").getFirst().errorMessage()).contains("'handler'");
         assertThat(r.get("s").getFirst().errorType()).isEqualTo(ErrorTypes.NON_RETRYABLE);
         assertThat(r.get("s").getFirst().attempts()).isEqualTo(1);
+        assertThat(r.get("long").getFirst().errorType()).isEqualTo(ErrorTypes.NON_RETRYABLE);
+        assertThat(r.get("long").getFirst().errorMessage()).contains("0 to 600000");
+        assertThat(r.get("long").getFirst().attempts()).isEqualTo(1);
         assertThat(r.get("ok").getFirst().valueAsString()).isEqualTo("still alive");
         try (Jedis jedis = pool.jedis()) {
-            assertThat(pool.queue.deadLetters(jedis)).isEqualTo(4);
+            assertThat(pool.queue.deadLetters(jedis)).isEqualTo(5);
             var big = jedis.xrange(pool.keys.dead(), (StreamEntryID) null, null).stream()
                     .filter(e -> "big".equals(e.getFields().get("id"))).findFirst().orElseThrow();
             assertThat(big.getFields().get("payload")).as("the dead letter keeps a prefix of the oversized payload, not a copy")

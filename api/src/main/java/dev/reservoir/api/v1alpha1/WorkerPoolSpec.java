@@ -87,6 +87,13 @@ public class WorkerPoolSpec {
     @Default(SettingDefaults.DRAIN_TIMEOUT)
     public String drainTimeout;
 
+    @JsonPropertyDescription("How long a task may run before it is interrupted and its attempt fails with TaskTimeout (a duration:"
+            + " 30s, 10m, 1h; 0s = no timeout); a task's own timeout wins. A handler that ignores the interrupt is abandoned after a"
+            + " grace of max(5s, taskTimeout/10): its claim goes back with the attempt counted and the worker is replaced.")
+    @Pattern(SettingDefaults.DURATION_PATTERN)
+    @Default(SettingDefaults.TASK_TIMEOUT)
+    public String taskTimeout;
+
     @JsonPropertyDescription("Let the operator set replicas from the queue: ceil((backlog + inFlight) / targetBacklogPerWorker),"
             + " between minReplicas and maxReplicas (replicas: 0 pauses it). Leave out to scale by hand or with an HPA.")
     public AutoscalingSpec autoscaling;

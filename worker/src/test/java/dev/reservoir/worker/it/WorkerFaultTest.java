@@ -163,6 +163,64 @@ class WorkerFaultTest {
     }
 
     @Test
+    void aHandlerThatIgnoresItsTimeoutIsAbandonedItsQueuedSiblingRunsElsewhereAndItsWorkerIsReplaced() throws Exception {
+        redis = RedisServerProcess.onFreePort(false).start();
+        TestPool pool = new TestPool("stuck" + POOLS.incrementAndGet(), redis.port());
+        // taskTimeout 1s: a grace of 5s (the least), so a stuck attempt is abandoned about 6s after it started.
+        Map<String, String> env = env(pool, "RESERVOIR_THREADS", "1", "RESERVOIR_PREFETCH", "1", "RESERVOIR_TASK_TIMEOUT", "1s",
+                "RESERVOIR_MAX_ATTEMPTS", "2", "RESERVOIR_VISIBILITY_TIMEOUT", "30s");
+        pool.submit("stuck", "stubborn", "600000");
+        pool.submit("behind", "echo", "ok");
+        WorkerProcess first = startWorker("first", env);
+        try (Jedis jedis = pool.jedis()) {
+            // The stuck task runs on the one thread and the echo waits claimed behind it (prefetch 1): both are first's.
+            await().atMost(Duration.ofSeconds(60)).until(() -> claimsOf(pool, jedis, "first") == 2);
+            startWorker("idle", env);
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.queue.heartbeats(jedis).stream()
+                    .filter(h -> h.workerId().equals("idle") && h.state() == WorkerState.RUNNING).count() == 1);
+            // Abandoned 6s after it started, first hands the echo back at once, and the idle worker runs it.
+            Map<String, List<TaskResult>> echo = pool.awaitReplies(1, Duration.ofSeconds(20));
+            assertThat(echo).containsOnlyKeys("behind");
+            assertThat(echo.get("behind").getFirst().status()).isEqualTo(TaskStatus.OK);
+            assertThat(echo.get("behind").getFirst().worker()).isEqualTo("idle");
+            assertThat(first.awaitExit(40)).as("the stuck worker drains and exits 0").isZero();
+            assertThat(first.log()).contains("ignored the interrupt");
+            // Each attempt of the stuck task gets a worker stuck and recycled; replace them as a supervisor does,
+            // until the second attempt fails for good.
+            int recycled = 1;
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            List<WorkerProcess> alive = new ArrayList<>(List.of(workers.get(1), startWorker("replacement-1", env)));
+            while (recycled < 2 && System.nanoTime() < deadline) {
+                for (int i = 0; i < alive.size(); i++) {
+                    if (!alive.get(i).process.isAlive()) {
+                        assertThat(alive.get(i).process.exitValue()).as("exit of %s", alive.get(i).id).isZero();
+                        recycled++;
+                        alive.set(i, startWorker("replacement-" + (recycled), env));
+                    }
+                }
+                Thread.sleep(100);
+            }
+            assertThat(recycled).as("workers recycled, one per stuck attempt").isEqualTo(2);
+            // The pool carries on with its replacements.
+            pool.submit("after", "echo", "ok");
+            Map<String, List<TaskResult>> results = pool.awaitReplies(3, Duration.ofSeconds(60));
+            assertThat(results).containsOnlyKeys("stuck", "behind", "after");
+            results.forEach((id, list) -> assertThat(list).as("outcomes of %s", id).hasSize(1));
+            TaskResult stuck = results.get("stuck").getFirst();
+            assertThat(stuck.status()).isEqualTo(TaskStatus.FAILED);
+            assertThat(stuck.errorType()).isEqualTo(ErrorTypes.TIMEOUT);
+            assertThat(stuck.attempts()).isEqualTo(2);
+            assertThat(results.get("after").getFirst().status()).isEqualTo(TaskStatus.OK);
+            var dead = jedis.xrange(pool.keys.dead(), (StreamEntryID) null, null);
+            assertThat(dead).hasSize(1);
+            assertThat(dead.getFirst().getFields()).containsEntry("id", "stuck").containsEntry("error_type", ErrorTypes.TIMEOUT);
+            assertThat(pool.queue.inFlight(jedis)).isZero();
+            assertThat(pool.queue.backlog(jedis)).isZero();
+        }
+        passed = true;
+    }
+
+    @Test
     void redisKilledAndRestartedMidRunTheWorkersReconnectAndTheBatchCompletes() throws Exception {
         redis = RedisServerProcess.onFreePort(true).start(); // append-only, fsync always: as production Redis should run
         TestPool pool = new TestPool("restart" + POOLS.incrementAndGet(), redis.port());
