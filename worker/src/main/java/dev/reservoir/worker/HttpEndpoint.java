@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Queue;
 import java.util.SequencedSet;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -85,9 +84,6 @@ final class HttpEndpoint {
             this.key = key;
             this.deadlineNanos = deadlineNanos;
         }
-    }
-
-    private record Request(String method, String path, String authorization, boolean loopback) {
     }
 
     private record Answered(Connection connection, byte[] answer) {
@@ -252,69 +248,69 @@ final class HttpEndpoint {
             close(c);
             return;
         }
-        int end = headEnd(c.head);
+        int end = HttpWire.headEnd(c.head);
         if (end < 0) {
             if (!c.head.hasRemaining()) {
                 c.headDone = true;
-                startAnswer(c, answer(431, "request head longer than " + MAX_HEAD_BYTES + " bytes\n"));
+                startAnswer(c, HttpWire.answer(431, "request head longer than " + MAX_HEAD_BYTES + " bytes\n"));
             }
             return;
         }
         c.headDone = true;
         c.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
         c.key.interestOps(0);
-        Request request = parse(c, new String(c.head.array(), 0, end, StandardCharsets.ISO_8859_1));
+        HttpWire.Request request = HttpWire.parse(loopback(c), new String(c.head.array(), 0, end, StandardCharsets.ISO_8859_1));
         if (request == null) {
-            startAnswer(c, answer(400, "not an HTTP request\n"));
+            startAnswer(c, HttpWire.answer(400, "not an HTTP request\n"));
             return;
         }
         route(c, request);
     }
 
     /** Answers at once what needs no worker call that could take time; hands the rest to a handler thread. */
-    private void route(Connection c, Request r) {
+    private void route(Connection c, HttpWire.Request r) {
         switch (r.path()) {
             case "/live" -> {
                 boolean live = worker.isLive();
-                startAnswer(c, answer(live ? 200 : 503, live ? "live\n" : "not live: " + fatalError() + "\n"));
+                startAnswer(c, HttpWire.answer(live ? 200 : 503, live ? "live\n" : "not live: " + fatalError() + "\n"));
             }
             case "/ready" -> {
                 boolean ready = worker.isReady();
-                startAnswer(c, answer(ready ? 200 : 503, ready ? "ready\n"
+                startAnswer(c, HttpWire.answer(ready ? 200 : 503, ready ? "ready\n"
                         : "not ready: " + (worker.isLive() ? worker.state() : worker.state() + ", " + fatalError()) + "\n"));
             }
-            case "/metrics" -> handOff(c, () -> answer(200, worker.scrapeMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
+            case "/metrics" -> handOff(c, () -> HttpWire.answer(200, worker.scrapeMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
             case "/status" -> {
                 byte[] refused = refusal(r);
                 if (refused != null) {
                     startAnswer(c, refused);
                 } else {
-                    handOff(c, () -> answer(200, worker.heartbeat().toFields().toString() + "\n"));
+                    handOff(c, () -> HttpWire.answer(200, worker.heartbeat().toFields().toString() + "\n"));
                 }
             }
             case "/drain" -> {
-                byte[] refused = !"POST".equals(r.method()) ? answer(405, "use POST /drain\n") : refusal(r);
+                byte[] refused = !"POST".equals(r.method()) ? HttpWire.answer(405, "use POST /drain\n") : refusal(r);
                 if (refused != null) {
                     startAnswer(c, refused);
                 } else {
                     handOff(c, () -> {
                         worker.requestDrain();
-                        return answer(202, "draining\n");
+                        return HttpWire.answer(202, "draining\n");
                     });
                 }
             }
-            default -> startAnswer(c, answer(404, "no such path: use /live, /ready, /metrics, /status or POST /drain\n"));
+            default -> startAnswer(c, HttpWire.answer(404, "no such path: use /live, /ready, /metrics, /status or POST /drain\n"));
         }
     }
 
     /** Null when the caller may use an operator-only route; else the 401 or 403 answer. */
-    private byte[] refusal(Request r) {
+    private byte[] refusal(HttpWire.Request r) {
         if (token == null) {
-            return r.loopback() ? null : answer(403, "this worker has no RESERVOIR_HTTP_TOKEN: " + r.path()
+            return r.loopback() ? null : HttpWire.answer(403, "this worker has no RESERVOIR_HTTP_TOKEN: " + r.path()
                     + " answers only loopback callers\n");
         }
         return token.admits(r.authorization()) ? null
-                : answer(401, "send Authorization: Bearer <the pool's worker token>\n", "text/plain; charset=utf-8",
+                : HttpWire.answer(401, "send Authorization: Bearer <the pool's worker token>\n", "text/plain; charset=utf-8",
                         "WWW-Authenticate: Bearer realm=\"reservoir-worker\"\r\n");
     }
 
@@ -325,13 +321,13 @@ final class HttpEndpoint {
                 try {
                     answer = handler.get();
                 } catch (RuntimeException e) {
-                    answer = answer(500, "failed: " + e + "\n");
+                    answer = HttpWire.answer(500, "failed: " + e + "\n");
                 }
                 answered.add(new Answered(c, answer));
                 selector.wakeup();
             });
         } catch (RejectedExecutionException e) {
-            startAnswer(c, answer(503, "busy: " + (HANDLER_THREADS + HANDLER_QUEUE) + " requests in progress; retry\n"));
+            startAnswer(c, HttpWire.answer(503, "busy: " + (HANDLER_THREADS + HANDLER_QUEUE) + " requests in progress; retry\n"));
         }
     }
 
@@ -375,83 +371,17 @@ final class HttpEndpoint {
         closeQuietly(c.channel);
     }
 
-    // ---------------------------------------------------------------- parsing and answers
-
-    /** The index just past the blank line that ends the head ({@code CRLF CRLF} or {@code LF LF}), or -1. */
-    private static int headEnd(ByteBuffer head) {
-        byte[] b = head.array();
-        int limit = head.position();
-        for (int i = 1; i < limit; i++) {
-            if (b[i] == '\n' && (b[i - 1] == '\n' || (i >= 2 && b[i - 1] == '\r' && b[i - 2] == '\n'))) {
-                return i + 1;
-            }
-        }
-        return -1;
-    }
-
-    /** The request line and the one header that matters, or null when the head is not HTTP. */
-    private static Request parse(Connection c, String head) {
-        String[] lines = head.split("\r?\n");
-        String[] requestLine = lines[0].split(" ");
-        if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
-            return null;
-        }
-        String target = requestLine[1];
-        int query = target.indexOf('?');
-        String path = query < 0 ? target : target.substring(0, query);
-        String authorization = null;
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon > 0 && lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT).equals("authorization")) {
-                authorization = lines[i].substring(colon + 1).strip();
-            }
-        }
-        boolean loopback;
-        try {
-            loopback = c.channel.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
-        } catch (IOException e) {
-            loopback = false;
-        }
-        return new Request(requestLine[0], path, authorization, loopback);
-    }
-
     private String fatalError() {
         Throwable error = worker.fatalError();
         return "fatal error " + error + " (see the log); replace this worker";
     }
 
-    private static byte[] answer(int code, String body) {
-        return answer(code, body, "text/plain; charset=utf-8");
-    }
-
-    private static byte[] answer(int code, String body, String contentType) {
-        return answer(code, body, contentType, "");
-    }
-
-    private static byte[] answer(int code, String body, String contentType, String extraHeaders) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 " + code + " " + reason(code) + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + bytes.length
-                + "\r\n" + extraHeaders + "Connection: close\r\n\r\n";
-        byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
-        byte[] all = new byte[headBytes.length + bytes.length];
-        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
-        System.arraycopy(bytes, 0, all, headBytes.length, bytes.length);
-        return all;
-    }
-
-    private static String reason(int code) {
-        return switch (code) {
-            case 200 -> "OK";
-            case 202 -> "Accepted";
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 431 -> "Request Header Fields Too Large";
-            case 503 -> "Service Unavailable";
-            default -> "Status";
-        };
+    private static boolean loopback(Connection c) {
+        try {
+            return c.channel.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void closeQuietly(java.io.Closeable closeable) {
