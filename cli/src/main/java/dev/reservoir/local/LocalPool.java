@@ -92,7 +92,7 @@ public final class LocalPool implements AutoCloseable {
             throw new LocalPoolException("cannot reach Redis at " + redis + ": " + e.getMessage()
                     + " (check --redis, or leave it out to use an embedded Redis)", e);
         }
-        WorkerLauncher launcher = new WorkerLauncher(spec, redis.url(), !redis.embedded(), options.javaOptions(), logDir);
+        WorkerLauncher launcher = new WorkerLauncher(spec, redis.workerUrl(), redis.workerPassword(), !redis.embedded(), options.javaOptions(), logDir);
         supervisor = new Supervisor(spec, options, redis, queue, launcher, lifecycle, this::close);
     }
 

@@ -150,9 +150,9 @@ final class Supervisor implements Runnable {
         if (!redis.embeddedDied()) {
             return false;
         }
-        stopOnItsOwn(new LocalPoolException("the embedded Redis at " + redis.url() + " exited unexpectedly, taking the queue with it:"
+        stopOnItsOwn(new LocalPoolException("the embedded Redis at " + redis + " exited unexpectedly, taking the queue with it:"
                         + " the workers were stopped; start the pool again (worker logs in " + launcher.logDir() + ")"),
-                "embedded Redis at " + redis.url() + " exited unexpectedly: stopping the workers");
+                "embedded Redis at " + redis + " exited unexpectedly: stopping the workers");
         return true;
     }
 

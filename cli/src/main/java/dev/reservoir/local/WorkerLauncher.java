@@ -13,13 +13,17 @@ import java.util.TreeMap;
 /**
  * Starts the worker JVMs of one local pool: the java command line (this JVM's java and classpath,
  * {@link LocalWorkerMain}), the environment the operator would give a pod ({@link LocalPool#workerEnv}),
- * the worker's name and its log file.
+ * the worker's name and its log file. The embedded Redis's password goes in {@code RESERVOIR_REDIS_PASSWORD}
+ * (the environment is readable only by the worker's own user, unlike its command line); it is left out of
+ * the revision, which stays a function of the pool's settings.
  */
 final class WorkerLauncher {
     static final String WORKER_MAIN = "dev.reservoir.worker.WorkerMain";
 
     private final PoolSpec spec;
     private final String redisUrl;
+    /** Null: the workers inherit this JVM's RESERVOIR_REDIS_PASSWORD, if any. */
+    private final String redisPassword;
     private final List<String> javaOptions;
     private final Path logDir;
     private final String revision;
@@ -30,10 +34,12 @@ final class WorkerLauncher {
     /**
      * @param sharedRedis the Redis outlives this pool (named by the spec): a previous run's consumers may still
      *                    own entries there, so worker names must not repeat across runs
+     * @param redisPassword set as the workers' RESERVOIR_REDIS_PASSWORD; null leaves them this JVM's
      */
-    WorkerLauncher(PoolSpec spec, String redisUrl, boolean sharedRedis, List<String> javaOptions, Path logDir) {
+    WorkerLauncher(PoolSpec spec, String redisUrl, String redisPassword, boolean sharedRedis, List<String> javaOptions, Path logDir) {
         this.spec = spec;
         this.redisUrl = redisUrl;
+        this.redisPassword = redisPassword;
         this.javaOptions = List.copyOf(javaOptions);
         this.logDir = logDir;
         this.revision = revisionOf(LocalPool.workerEnv(spec, redisUrl, "x"));
@@ -71,6 +77,9 @@ final class WorkerLauncher {
         command.add(LocalWorkerMain.class.getName());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(LocalPool.workerEnv(spec, redisUrl, name));
+        if (redisPassword != null) {
+            pb.environment().put(WorkerEnv.REDIS_PASSWORD, redisPassword);
+        }
         pb.environment().put(LocalWorkerMain.SUPERVISOR_PID, Long.toString(ProcessHandle.current().pid()));
         try {
             return new ChildWorker(name, revision, pb.start(), log, System.currentTimeMillis());

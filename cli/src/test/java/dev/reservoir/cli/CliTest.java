@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reservoir.local.LocalPool;
 import dev.reservoir.local.PoolSpec;
+import dev.reservoir.redis.RedisEndpoint;
 import dev.reservoir.redis.RedisServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -145,7 +146,11 @@ class CliTest {
     void statusShowsWorkersWithTheirStateAndMemoryPool() {
         Run r = run(at("status"));
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("pool cli at " + redis.replace("redis://", "redis://")).contains("workers 1")
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis, null);
+        assertThat(endpoint.password()).as("local mode's URL carries the embedded Redis's password").isNotBlank();
+        // status names the Redis without its password: its output is for screens and logs.
+        assertThat(r.out()).contains("pool cli at redis://127.0.0.1:" + endpoint.port() + "\n").doesNotContain(endpoint.password())
+                .contains("workers 1")
                 .contains("WORKER").contains("cli-w1").contains("RUNNING").contains("/16/20"); // blocks derived by the worker for 4 threads + prefetch 1
     }
 

@@ -34,8 +34,10 @@ class EmbeddedRedisDeathTest {
             LocalPoolException failure = local.awaitStopped();
             assertThat(failure).isNotNull();
             assertThat(local.state()).isEqualTo(LocalPool.State.STOPPED);
-            assertThat(failure.getMessage()).contains("the embedded Redis at " + local.redisUrl() + " exited unexpectedly")
-                    .contains("the workers were stopped").doesNotContain("\n");
+            RedisEndpoint endpoint = RedisEndpoint.parse(local.redisUrl(), null);
+            assertThat(failure.getMessage()).contains("the embedded Redis at redis://127.0.0.1:" + endpoint.port() + " exited unexpectedly")
+                    .contains("the workers were stopped").doesNotContain("\n").as("no password in the message")
+                    .doesNotContain(endpoint.password());
         } finally {
             local.close();
         }

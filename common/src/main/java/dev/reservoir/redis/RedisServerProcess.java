@@ -3,9 +3,12 @@ package dev.reservoir.redis;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,11 +28,17 @@ import redis.clients.jedis.Jedis;
  *
  * <p>Lifecycle: NEW → {@link #start()} → RUNNING → {@link #stop()} / {@link #kill()} → STOPPED →
  * {@link #start()} again (same port, same data). Guarded by {@code this}.
+ *
+ * <p>With a password the server requires AUTH; the password reaches it on its standard input
+ * ({@code redis-server -} reads a config file from there), never on its command line, which any
+ * local user can read in a process listing.
  */
 public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dataDir;
     private final boolean appendOnly;
+    /** Null: no AUTH required. */
+    private final String password;
     private Process process;
 
     /**
@@ -37,15 +46,30 @@ public final class RedisServerProcess implements AutoCloseable {
      *                   production Redis for Reservoir should be configured
      */
     public RedisServerProcess(int port, Path dataDir, boolean appendOnly) {
+        this(port, dataDir, appendOnly, null);
+    }
+
+    /** @param password required by the server ({@code requirepass}), or null for none */
+    public RedisServerProcess(int port, Path dataDir, boolean appendOnly, String password) {
+        if (password != null && (password.isEmpty() || password.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\\' || c > '~'))) {
+            throw new IllegalArgumentException("the password must be printable ASCII without spaces, quotes or backslashes");
+        }
         this.port = port;
         this.dataDir = dataDir;
         this.appendOnly = appendOnly;
+        this.password = password;
     }
 
     /** A server on a free port with a fresh temporary data folder. */
     public static RedisServerProcess onFreePort(boolean appendOnly) {
+        return onFreePort(appendOnly, null);
+    }
+
+    /** A server on a free port with a fresh owner-only temporary data folder, requiring {@code password} (null: none). */
+    public static RedisServerProcess onFreePort(boolean appendOnly, String password) {
         try {
-            return new RedisServerProcess(freePort(), Files.createTempDirectory("reservoir-redis"), appendOnly);
+            Path dataDir = Files.createTempDirectory("reservoir-redis", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return new RedisServerProcess(freePort(), dataDir, appendOnly, password);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -90,26 +114,54 @@ public final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** How to reach the server, with the password when it requires one ({@code redis://:PASSWORD@127.0.0.1:PORT}). */
     public String url() {
+        return password == null ? address() : "redis://:" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@127.0.0.1:" + port;
+    }
+
+    /** The server's URL without any password, for messages and for clients given the password apart. */
+    public String address() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** The password the server requires, or null. */
+    public String password() {
+        return password;
+    }
+
+    /**
+     * The redis-server command line: everything but the password, which {@link #start()} writes to the
+     * server's stdin. (A check of the running server's /proc/PID/cmdline cannot show this: Redis replaces
+     * its process title once started, but the original arguments are visible until then.)
+     */
+    List<String> command() {
+        // "-": the first argument names the config file, and stdin is read as one; it carries the password.
+        // Loopback only, and protected mode on, so that even a change of bind never opens a password-less server.
+        List<String> command = new ArrayList<>(List.of(binary().toString(), "-", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", dataDir.toString(), "--save", "", "--protected-mode", "yes", "--daemonize", "no"));
+        if (appendOnly) {
+            command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        } else {
+            command.addAll(List.of("--appendonly", "no"));
+        }
+        return command;
     }
 
     public synchronized RedisServerProcess start() {
         if (process != null && process.isAlive()) {
             return this;
         }
+        List<String> command = command();
         // Redis stays in its owner's process group, so killing the group (bin/reservoir does on Ctrl-C,
         // after the workers drained) leaves no Redis behind even when the owner was killed.
-        List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--dir", dataDir.toString(), "--save", "", "--protected-mode", "no", "--daemonize", "no"));
-        if (appendOnly) {
-            command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
-        } else {
-            command.addAll(List.of("--appendonly", "no"));
-        }
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dataDir.resolve("redis.log").toFile()).start();
+            try (OutputStream config = process.getOutputStream()) {
+                if (password != null) {
+                    config.write(("requirepass \"" + password + "\"\n").getBytes(StandardCharsets.US_ASCII));
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + command.get(0), e);
         }

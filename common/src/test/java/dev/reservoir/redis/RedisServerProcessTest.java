@@ -1,14 +1,20 @@
 package dev.reservoir.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -48,6 +54,45 @@ class RedisServerProcessTest {
              Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
             assertThat(jedis.ping()).isEqualTo("PONG");
             assertThat(redis.isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void aServerWithAPasswordRequiresItAndGetsItOnStdinNotItsCommandLine() throws IOException {
+        String password = "pw-" + Long.toHexString(System.nanoTime());
+        try (RedisServerProcess redis = RedisServerProcess.onFreePort(false, password).start()) {
+            assertThat(redis.command()).as("the launch command").noneMatch(arg -> arg.contains(password));
+            assertThat(redis.url()).isEqualTo("redis://:" + password + "@127.0.0.1:" + redis.port());
+            assertThat(redis.address()).isEqualTo("redis://127.0.0.1:" + redis.port());
+            assertThat(unauthenticatedPing(redis.port())).startsWith("-NOAUTH");
+            try (Jedis jedis = RedisEndpoint.parse(redis.url(), null).connect("test", Duration.ofSeconds(5))) {
+                assertThat(jedis.ping()).isEqualTo("PONG");
+                assertThat(jedis.configGet("bind")).containsEntry("bind", "127.0.0.1");
+            }
+            // A restart (after a crash) reads the password again.
+            redis.kill();
+            redis.start();
+            assertThat(unauthenticatedPing(redis.port())).startsWith("-NOAUTH");
+            try (Jedis jedis = RedisEndpoint.parse(redis.url(), null).connect("test", Duration.ofSeconds(5))) {
+                assertThat(jedis.ping()).isEqualTo("PONG");
+                String dir = jedis.configGet("dir").get("dir");
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(dir)))).as("data folder").isEqualTo("rwx------");
+            }
+        }
+    }
+
+    @Test
+    void passwordsThatAConfigLineCannotCarryAreRefused() {
+        for (String bad : new String[] {"", "a b", "a\"b", "a\\b", "a\nrequirepass x"}) {
+            assertThatThrownBy(() -> new RedisServerProcess(1, Path.of("."), false, bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static String unauthenticatedPing(int port) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
         }
     }
 }

@@ -100,7 +100,7 @@ final class BenchCommand implements Callable<Integer> {
             cpu = new CpuMeter(reservoir.endpoint(), ownPool == null ? null : ownPool::workerPids);
             int slots = p.status().threads();
             if (slots == 0) {
-                throw new CliException(ExitCodes.LOCAL_POOL_FAILED, "pool " + poolName + " has no live workers at " + url);
+                throw new CliException(ExitCodes.LOCAL_POOL_FAILED, "pool " + poolName + " has no live workers at " + reservoir.endpoint());
             }
             System.err.printf("pool %s: %d workers, %d thread slots%n", poolName, p.status().workers().size(), slots);
             for (String w : workloads) {
