@@ -12,7 +12,9 @@ import java.lang.invoke.VarHandle;
  * holder's lease, which no allocation-free design can tell apart. Scopes ({@link LeaseScope}) are safe:
  * they release by lease generation.
  *
- * <p>The bytes are not cleared between leases.
+ * <p>A lease starts with the whole block zeroed: the pool clears it on every release, before another lease
+ * can take it, so a holder never sees bytes an earlier holder wrote. A stale holder that writes after its
+ * release writes into the next holder's block; only not keeping references prevents that.
  */
 public final class Block extends BlockFields {
     static final VarHandle STATE;

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * <h2>State machine of a block</h2>
  * <pre>
- *   FREE(g) ──lease: pop from a stripe, then release-store──▶ LEASED(g+1) ──release: CAS──▶ FREE(g+1) ──push──▶ (in a stripe)
+ *   FREE(g) ──lease: pop from a stripe, then release-store──▶ LEASED(g+1) ──release: CAS──▶ FREE(g+1) ──zero, push──▶ (in a stripe)
  *                                                          └──scope close / pool close: reported as a leak
  * </pre>
  * {@code Block.state = generation << 1 | leased}. Only the thread that popped a block may lease it; the
@@ -40,6 +40,9 @@ import java.util.function.Consumer;
  *       {@code net} counts blocks that left the stripe (leases, steals out) minus blocks that entered it
  *       (releases, steals in), so {@code Σ net} is the number of blocks in use.</li>
  *   <li>{@code allocated} only grows, by slabs, and never exceeds {@code maxBlocks}.</li>
+ *   <li>A FREE block holds only zeros: the arena zeroes a new slab, and a release zeroes the block between
+ *       its release CAS and its push. So a lease sees no byte of an earlier lease (of another task); it
+ *       sees zeros wherever its own holder has not written.</li>
  * </ol>
  *
  * <h2>What guards what</h2>
@@ -264,10 +267,32 @@ public final class MemoryPool extends StripedFreeList implements AutoCloseable {
         return false;
     }
 
-    /** After the release CAS: the block goes into a stripe, then a waiter (if any) is woken to find it. */
+    /**
+     * After the release CAS: the bytes are zeroed, the block goes into a stripe, then a waiter (if any) is
+     * woken to find it. Between the CAS and the push no thread but this one can reach the block, so the
+     * clear cannot race a new lease, and the next holder sees zeros wherever it has not written itself.
+     */
     private void giveBack(Block b) {
+        clear(b);
         put(b);
         waiters.blockReleased();
+    }
+
+    /**
+     * Zeroes the whole block: the pool hands out the segment itself, so it cannot know which bytes a holder
+     * wrote. Once the pool is closed the arena is (or is being) freed and there is nothing left to clear.
+     */
+    private void clear(Block b) {
+        if (closed) {
+            return;
+        }
+        try {
+            b.segment.fill((byte) 0);
+        } catch (IllegalStateException e) {
+            if (!closed) {
+                throw e;
+            } // the arena was freed while we cleared: nothing is left to leak
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
