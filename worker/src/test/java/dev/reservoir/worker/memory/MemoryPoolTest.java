@@ -64,6 +64,22 @@ class MemoryPoolTest {
     }
 
     @Test
+    void releaseWrittenClearsThePrefixItsHolderWrote() throws Exception {
+        try (MemoryPool pool = pool(4096, 1, 1, LeakDetection.OFF)) {
+            Block payload = pool.lease(LONG);
+            payload.segment().asSlice(0, 1000).fill((byte) 0x5A); // the runtime's payload copy
+            assertThatThrownBy(() -> payload.releaseWritten(4097)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> payload.releaseWritten(-1)).isInstanceOf(IllegalArgumentException.class);
+            payload.releaseWritten(1000);
+
+            Block next = pool.lease(LONG);
+            assertOnlyOwnBytes(next, 0, (byte) 0);
+            next.releaseWritten(0);
+            assertThatThrownBy(() -> next.releaseWritten(0)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void aScratchBlockLeftToItsScopeIsClearedBeforeTheNextTaskLeasesIt() throws Exception {
         try (MemoryPool pool = pool(4096, 1, 1, LeakDetection.SAMPLED)) {
             pool.onLeak(report -> { }); // the leak is the point here, not worth a warning
