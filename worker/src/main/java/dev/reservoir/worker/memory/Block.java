@@ -14,8 +14,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>A lease starts with the whole block zeroed: the pool clears it on every release, before another lease
  * can take it, so a holder never sees bytes an earlier holder wrote ({@link #releaseWritten} clears only
- * the prefix its caller wrote). A stale holder that writes after its
- * release writes into the next holder's block; only not keeping references prevents that.
+ * the prefix its caller wrote). A stale holder that writes after its release writes into the next
+ * holder's block; only not keeping references prevents that.
  */
 public final class Block extends BlockFields {
     static final VarHandle STATE;
