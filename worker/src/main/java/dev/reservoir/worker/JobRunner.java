@@ -75,9 +75,11 @@ final class JobRunner {
         try {
             // Untracked: released in the finally below, so it cannot leak (the scratch scope tracks the handler's leases).
             Block payloadBlock = memory.leaseUntracked(config.memoryWait(), task.id());
+            long payloadBytes = 0; // the prefix of the block written: the payload, once it is known to fit
             try {
                 byte[] bytes = task.payload();
                 MemorySegment payload = payloadBlock.segment().asSlice(0, bytes.length);
+                payloadBytes = bytes.length;
                 MemorySegment.copy(MemorySegment.ofArray(bytes), 0, payload, 0, bytes.length);
                 context = new JobContext(job, payload.asReadOnly(), memory, config);
                 value = handler.handle(context);
@@ -90,7 +92,8 @@ final class JobRunner {
                         context.close();
                     }
                 } finally {
-                    payloadBlock.release();
+                    // Only the payload was written (the handler's view is read-only): clearing it is enough.
+                    payloadBlock.releaseWritten(payloadBytes);
                 }
             }
         } catch (Throwable t) {

@@ -367,6 +367,48 @@ class WorkerTest {
     }
 
     @Test
+    void noTaskSeesTheBytesAnEarlierTaskLeftInTheMemoryPool() throws Exception {
+        TestPool pool = pool();
+        // Counts the non-zero bytes of a fresh scratch block, then fills it with a secret; keeps it (for its
+        // scope to release) when the payload starts with "keep", else releases it.
+        TaskHandler snoop = new TaskHandler() {
+            @Override
+            public String name() {
+                return "snoop";
+            }
+
+            @Override
+            public byte[] handle(dev.reservoir.worker.handler.TaskContext context) throws Exception {
+                var scratch = context.scratch();
+                long dirty = 0;
+                for (byte b : scratch.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)) {
+                    dirty += b != 0 ? 1 : 0;
+                }
+                scratch.segment().fill((byte) 0x5A);
+                if (!new String(context.payloadBytes(), StandardCharsets.UTF_8).startsWith("keep")) {
+                    scratch.release();
+                }
+                return ("dirty " + dirty).getBytes(StandardCharsets.UTF_8);
+            }
+        };
+        // One thread and two blocks: every task's payload and scratch blocks are the two an earlier task used.
+        Map<String, String> env = new HashMap<>(Map.of("RESERVOIR_POOL", pool.keys.pool(), "RESERVOIR_REDIS_URL", redis.url(),
+                "RESERVOIR_WORKER_ID", "w-" + pool.keys.pool(), "RESERVOIR_HTTP_PORT", "-1", "RESERVOIR_THREADS", "1",
+                "RESERVOIR_MEMORY_BLOCK_SIZE", "4Ki", "RESERVOIR_MEMORY_BLOCKS", "2", "RESERVOIR_MEMORY_MAX_BLOCKS", "2"));
+        worker = new Worker(WorkerConfig.fromEnvironment(env, new String[0]), HandlerRegistry.of(List.of(snoop))).start();
+        String secret = "secret ".repeat(500); // 3500 bytes of the 4Ki payload block
+        for (int i = 0; i < 6; i++) {
+            pool.submit(new Task("s" + i, "snoop", ((i % 2 == 0 ? "keep " : "release ") + secret).getBytes(StandardCharsets.UTF_8),
+                    pool.replyKey, 1, 0, 0, null));
+        }
+        Map<String, List<TaskResult>> results = pool.awaitReplies(6, Duration.ofSeconds(30));
+        assertThat(results.values()).allSatisfy(list -> {
+            assertThat(list.getFirst().status()).isEqualTo(TaskStatus.OK);
+            assertThat(list.getFirst().valueAsString()).isEqualTo("dirty 0");
+        });
+    }
+
+    @Test
     void aScratchBlockTheHandlerKeepsIsReleasedAndReportedAndQueueWaitNeedsNoSubmittedField() throws Exception {
         TestPool pool = pool();
         TaskHandler keeps = new TaskHandler() {

@@ -27,12 +27,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Lease + release of one block, at 1 and 2 threads (figures are per thread), against what a worker would
- * use without the pool. Every variant gets a block of the same size and gives it back; none touches the
- * bytes, so this is the cost of the allocator alone.
+ * use without the pool. Every variant gets a block of the same size and gives it back; none writes to the
+ * bytes, so this is the cost of the allocator alone, which for the pool includes zeroing the block on
+ * release (the others zero on allocation, or not at all).
  *
  * <ul>
  *   <li>{@code pool}: {@link MemoryPool}, leak detection OFF (the hot path the runtime uses).</li>
  *   <li>{@code poolSampled}: the same with SAMPLED leak detection (the default config).</li>
+ *   <li>{@code poolPayload}: the pool, released with {@link Block#releaseWritten} of {@value #PAYLOAD_BYTES}
+ *       bytes, as the runtime releases a payload block ({@code pool} clears the whole block, as a scratch
+ *       block is cleared).</li>
  *   <li>{@code sharedFreeList}: one lock-free free list shared by all threads, the design the pool avoids.</li>
  *   <li>{@code nettyPooled}: Netty's {@code PooledByteBufAllocator}, direct buffers, thread caches on for all
  *       threads and allowed to cache this size ({@code io.netty.allocator.maxCachedBufferCapacity}).</li>
@@ -81,6 +85,16 @@ public class MemoryPoolBenchmark {
     private Block poolLeaseRelease(MemoryPool p) {
         Block b = p.tryLease();
         b.release();
+        return b;
+    }
+
+    /** A payload of a typical task: small next to the block that holds it. */
+    static final int PAYLOAD_BYTES = 1024;
+
+    @Benchmark @Threads(1)
+    public Block poolPayload_1t() {
+        Block b = pool.tryLease();
+        b.releaseWritten(PAYLOAD_BYTES);
         return b;
     }
 

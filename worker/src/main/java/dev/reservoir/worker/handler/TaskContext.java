@@ -20,8 +20,8 @@ public interface TaskContext {
 
     /**
      * A scratch block from the memory pool, released automatically when the task ends (or release it
-     * earlier). Waits, bounded, when the pool is exhausted, then fails the attempt with
-     * MemoryPoolExhausted.
+     * earlier). It starts zeroed: no byte of an earlier task is left in it. Waits, bounded, when the pool
+     * is exhausted, then fails the attempt with MemoryPoolExhausted.
      */
     Block scratch() throws Exception;
 

@@ -12,7 +12,10 @@ import java.lang.invoke.VarHandle;
  * holder's lease, which no allocation-free design can tell apart. Scopes ({@link LeaseScope}) are safe:
  * they release by lease generation.
  *
- * <p>The bytes are not cleared between leases.
+ * <p>A lease starts with the whole block zeroed: the pool clears it on every release, before another lease
+ * can take it, so a holder never sees bytes an earlier holder wrote ({@link #releaseWritten} clears only
+ * the prefix its caller wrote). A stale holder that writes after its release writes into the next
+ * holder's block; only not keeping references prevents that.
  */
 public final class Block extends BlockFields {
     static final VarHandle STATE;
@@ -48,7 +51,23 @@ public final class Block extends BlockFields {
      * @throws IllegalStateException if the block is not leased (released twice)
      */
     public void release() {
-        pool.release(this);
+        pool.release(this, segment.byteSize());
+    }
+
+    /**
+     * As {@link #release()}, for a holder that wrote nothing past the first {@code writtenBytes} bytes (and
+     * handed no one else a writable view of the rest): only those are cleared, which costs in proportion to
+     * what was written rather than to the block size. The worker runtime releases a payload block this way:
+     * it writes the payload, and the handler sees it read-only.
+     *
+     * @throws IllegalStateException    if the block is not leased (released twice)
+     * @throws IllegalArgumentException if {@code writtenBytes} is negative or larger than the block
+     */
+    public void releaseWritten(long writtenBytes) {
+        if (writtenBytes < 0 || writtenBytes > segment.byteSize()) {
+            throw new IllegalArgumentException("writtenBytes " + writtenBytes + " is not within the block's " + segment.byteSize() + " bytes");
+        }
+        pool.release(this, writtenBytes);
     }
 
     static boolean isLeased(long state) {

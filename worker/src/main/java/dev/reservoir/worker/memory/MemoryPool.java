@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * <h2>State machine of a block</h2>
  * <pre>
- *   FREE(g) ──lease: pop from a stripe, then release-store──▶ LEASED(g+1) ──release: CAS──▶ FREE(g+1) ──push──▶ (in a stripe)
+ *   FREE(g) ──lease: pop from a stripe, then release-store──▶ LEASED(g+1) ──release: CAS──▶ FREE(g+1) ──zero, push──▶ (in a stripe)
  *                                                          └──scope close / pool close: reported as a leak
  * </pre>
  * {@code Block.state = generation << 1 | leased}. Only the thread that popped a block may lease it; the
@@ -40,6 +40,10 @@ import java.util.function.Consumer;
  *       {@code net} counts blocks that left the stripe (leases, steals out) minus blocks that entered it
  *       (releases, steals in), so {@code Σ net} is the number of blocks in use.</li>
  *   <li>{@code allocated} only grows, by slabs, and never exceeds {@code maxBlocks}.</li>
+ *   <li>A FREE block holds only zeros: the arena zeroes a new slab, and a release zeroes the block between
+ *       its release CAS and its push (all of it, or the prefix a {@link Block#releaseWritten} holder says it
+ *       wrote). So a lease sees no byte of an earlier lease (of another task); it sees zeros wherever its
+ *       own holder has not written.</li>
  * </ol>
  *
  * <h2>What guards what</h2>
@@ -246,28 +250,52 @@ public final class MemoryPool extends StripedFreeList implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Release
 
-    void release(Block b) {
+    /** Releases {@code b}, zeroing its first {@code writtenBytes} bytes ({@code blockSize}: all of them). */
+    void release(Block b, long writtenBytes) {
         long s = b.state;
         if (!Block.isLeased(s) || !Block.STATE.compareAndSet(b, s, s - 1)) {
             throw new IllegalStateException("memory block " + b.index + " released twice (it is not leased)"
                     + (closed ? "; the pool is closed" : ""));
         }
-        giveBack(b);
+        giveBack(b, writtenBytes);
     }
 
     /** Releases the lease of that exact state (generation) if still held; true if it was. */
     boolean releaseIfStillLeased(Block b, long leasedState) {
         if (Block.isLeased(leasedState) && Block.STATE.compareAndSet(b, leasedState, leasedState - 1)) {
-            giveBack(b);
+            giveBack(b, blockSize);
             return true;
         }
         return false;
     }
 
-    /** After the release CAS: the block goes into a stripe, then a waiter (if any) is woken to find it. */
-    private void giveBack(Block b) {
+    /**
+     * After the release CAS: the written bytes are zeroed, the block goes into a stripe, then a waiter (if
+     * any) is woken to find it. Between the CAS and the push no thread but this one can reach the block, so
+     * the clear cannot race a new lease, and the next holder sees zeros wherever it has not written itself.
+     */
+    private void giveBack(Block b, long writtenBytes) {
+        clear(b, writtenBytes);
         put(b);
         waiters.blockReleased();
+    }
+
+    /**
+     * Zeroes the bytes the holder may have written: the pool hands out the segment itself, so it knows no
+     * more than the holder tells it. Once the pool is closed the arena is (or is being) freed and there is
+     * nothing left to clear.
+     */
+    private void clear(Block b, long writtenBytes) {
+        if (closed || writtenBytes == 0) {
+            return;
+        }
+        try {
+            (writtenBytes == blockSize ? b.segment : b.segment.asSlice(0, writtenBytes)).fill((byte) 0);
+        } catch (IllegalStateException e) {
+            if (!closed) {
+                throw e;
+            } // the arena was freed while we cleared: nothing is left to leak
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

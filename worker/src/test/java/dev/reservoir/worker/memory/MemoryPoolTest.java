@@ -27,6 +27,87 @@ class MemoryPoolTest {
         return new MemoryPool(new MemoryPoolConfig(blockSize, initial, max, detection));
     }
 
+    /** The block holds {@code own} in its first {@code ownBytes} bytes (what its holder wrote) and zeros after: no byte of an earlier lease. */
+    private static void assertOnlyOwnBytes(Block b, int ownBytes, byte own) {
+        byte[] bytes = b.segment().toArray(ValueLayout.JAVA_BYTE);
+        for (int i = 0; i < bytes.length; i++) {
+            byte expected = i < ownBytes ? own : 0;
+            if (bytes[i] != expected) {
+                throw new AssertionError("block " + b.index() + " byte " + i + " is " + bytes[i] + ", expected " + expected
+                        + " (a byte of an earlier lease)");
+            }
+        }
+    }
+
+    @Test
+    void aLeaseSeesNoByteOfAnEarlierLeaseOfTheSameBlock() throws Exception {
+        // One block, so every lease below is of the same memory.
+        try (MemoryPool pool = pool(4096, 1, 1, LeakDetection.OFF)) {
+            Block first = pool.lease(LONG);
+            assertOnlyOwnBytes(first, 0, (byte) 0); // a new slab is zeroed too
+            first.segment().fill((byte) 0x5A); // task 1's secret, every byte
+            int index = first.index();
+            first.release();
+
+            Block second = pool.lease(LONG);
+            assertThat(second.index()).isEqualTo(index);
+            second.segment().asSlice(0, 100).fill((byte) 7); // task 2 writes only its first 100 bytes
+            assertOnlyOwnBytes(second, 100, (byte) 7);
+            second.segment().fill((byte) 0x5A);
+            // Released on another thread (a handler's helper): cleared there, before any lease can take it.
+            CompletableFuture.runAsync(second::release).get();
+
+            Block third = pool.lease(LONG);
+            assertOnlyOwnBytes(third, 0, (byte) 0);
+            third.release();
+        }
+    }
+
+    @Test
+    void releaseWrittenClearsThePrefixItsHolderWrote() throws Exception {
+        try (MemoryPool pool = pool(4096, 1, 1, LeakDetection.OFF)) {
+            Block payload = pool.lease(LONG);
+            payload.segment().asSlice(0, 1000).fill((byte) 0x5A); // the runtime's payload copy
+            assertThatThrownBy(() -> payload.releaseWritten(4097)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> payload.releaseWritten(-1)).isInstanceOf(IllegalArgumentException.class);
+            payload.releaseWritten(1000);
+
+            Block next = pool.lease(LONG);
+            assertOnlyOwnBytes(next, 0, (byte) 0);
+            next.releaseWritten(0);
+            assertThatThrownBy(() -> next.releaseWritten(0)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void aScratchBlockLeftToItsScopeIsClearedBeforeTheNextTaskLeasesIt() throws Exception {
+        try (MemoryPool pool = pool(4096, 1, 1, LeakDetection.SAMPLED)) {
+            pool.onLeak(report -> { }); // the leak is the point here, not worth a warning
+            LeaseScope task1 = pool.openScope("task-1");
+            task1.scratch().segment().fill((byte) 0x5A); // never released: the scope's close gives it back
+            task1.close();
+
+            try (LeaseScope task2 = pool.openScope("task-2")) {
+                Block b = task2.scratch();
+                b.segment().set(ValueLayout.JAVA_LONG, 8, -1L);
+                byte[] bytes = b.segment().toArray(ValueLayout.JAVA_BYTE);
+                for (int i = 0; i < bytes.length; i++) {
+                    assertThat(bytes[i]).as("byte %d", i).isEqualTo(i >= 8 && i < 16 ? (byte) -1 : (byte) 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBlockReleasedAfterThePoolClosedIsNotClearedAndDoesNotThrow() throws Exception {
+        MemoryPool pool = pool(4096, 1, 1, LeakDetection.OFF);
+        pool.onLeak(report -> { });
+        Block b = pool.lease(LONG);
+        pool.close();
+        b.release(); // the runtime's finally after a pool close: the arena is gone, nothing to clear
+        assertThat(pool.isClosed()).isTrue();
+    }
+
     @Test
     void leaseGivesAWritableBlockAndReleaseReturnsIt() throws Exception {
         try (MemoryPool pool = pool(4096, 4, 4, LeakDetection.OFF)) {
