@@ -130,6 +130,44 @@ class WorkerFaultTest {
     }
 
     @Test
+    void aWorkerFrozenForThreeVisibilityTimeoutsAndResumedLosesNothingAndDuplicatesNothing() throws Exception {
+        // A long GC pause, as the issue puts it: the frozen worker's claims lapse and a peer reclaims and runs them; when
+        // the frozen one resumes, the tasks it was running finish, and its writes for tasks it no longer owns are skipped.
+        redis = RedisServerProcess.onFreePort(false).start();
+        TestPool pool = new TestPool("pause" + POOLS.incrementAndGet(), redis.port());
+        WorkerProcess frozen = startWorker("frozen", env(pool));
+        startWorker("peer", env(pool));
+        try (Jedis jedis = pool.jedis()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.queue.heartbeats(jedis).stream()
+                    .filter(h -> h.state() == WorkerState.RUNNING).count() == 2);
+            pool.submitMany(200, "p", "sleep", () -> "50");
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.replies().size() >= 20);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long frozenWith;
+            while (true) {
+                signal(frozen, "STOP");
+                Thread.sleep(200);
+                frozenWith = claimsOf(pool, jedis, "frozen");
+                if (frozenWith > 0 || System.nanoTime() > deadline) {
+                    break;
+                }
+                signal(frozen, "CONT");
+                Thread.sleep(20);
+            }
+            assertThat(frozenWith).as("claims of the worker when it is frozen").isPositive();
+            Thread.sleep(3_000); // 3 x the visibility timeout of 1s
+            signal(frozen, "CONT");
+            Map<String, List<TaskResult>> results = pool.awaitReplies(200, Duration.ofSeconds(90));
+            assertExactlyOnceOk(results, 200);
+            assertThat(pool.queue.stats(jedis).get("reclaimed")).as("the frozen worker's claims were taken over").isPositive();
+            assertThat(frozen.process.isAlive()).as("the frozen worker carries on after it resumes").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.queue.inFlight(jedis) == 0);
+            assertThat(pool.queue.backlog(jedis)).isZero();
+        }
+        passed = true;
+    }
+
+    @Test
     void poisonTaskThatKillsWorkersEndsInTheDeadLetterStreamAfterMaxAttempts() throws Exception {
         redis = RedisServerProcess.onFreePort(false).start();
         TestPool pool = new TestPool("poison" + POOLS.incrementAndGet(), redis.port());
